@@ -131,7 +131,12 @@ impl Directory {
     }
 
     /// Adds an asset. `Exists` for a known name; `Unsupported` for a scale above 18.
-    pub fn add_asset(&mut self, name: Name, scale: u8, assets_max: usize) -> Result<AssetId, Reason> {
+    pub fn add_asset(
+        &mut self,
+        name: Name,
+        scale: u8,
+        assets_max: usize,
+    ) -> Result<AssetId, Reason> {
         if self.asset_ids.contains_key(&name) {
             return Err(Reason::Exists);
         }
@@ -189,7 +194,10 @@ impl Directory {
                 .mantissa
                 .checked_mul(spec.lot_size.mantissa)
                 .ok_or(bad)?,
-            spec.tick_size.scale.checked_add(spec.lot_size.scale).ok_or(bad)?,
+            spec.tick_size
+                .scale
+                .checked_add(spec.lot_size.scale)
+                .ok_or(bad)?,
         );
         if tick_lot.scale > 2 * FIXED_SCALE_MAX {
             return Err(bad);
@@ -290,7 +298,9 @@ mod tests {
             Err(Reason::InvalidSymbol)
         );
         // 1 * 0.01 = 0.01 USD: fine.
-        let id = d.add_symbol(spec(Fixed::new(1, 0), Fixed::new(1, 2)), 10).unwrap();
+        let id = d
+            .add_symbol(spec(Fixed::new(1, 0), Fixed::new(1, 2)), 10)
+            .unwrap();
         let s = d.symbol(id);
         assert_eq!(s.base_per_lot, 1_000_000);
         assert_eq!(s.quote_per_tick_lot, 1);
@@ -314,7 +324,8 @@ mod tests {
         let mut d = dir();
         let mut sp = spec(Fixed::new(1, 0), Fixed::new(1, 2));
         sp.price_band_pct = Some(Fixed::new(10, 0));
-        let s = *d.symbol(d.add_symbol(sp, 10).unwrap());
+        let id = d.add_symbol(sp, 10).unwrap();
+        let s = *d.symbol(id);
         let l = Some(Ticks::new(100));
         assert!(s.in_band(Side::Buy, Ticks::new(110), l));
         assert!(!s.in_band(Side::Buy, Ticks::new(111), l));

@@ -132,7 +132,9 @@ impl Fixed {
 
     /// `self * k` as an exact [`Fixed`] (same scale), when it fits.
     pub fn mul_int(self, k: i64) -> Option<Fixed> {
-        self.mantissa.checked_mul(k).map(|m| Fixed::new(m, self.scale))
+        self.mantissa
+            .checked_mul(k)
+            .map(|m| Fixed::new(m, self.scale))
     }
 
     /// The value with trailing zeros of the mantissa removed (`1.500` -> `1.5`).
