@@ -1,0 +1,311 @@
+//! `ringex`: the exchange server.
+//!
+//! Start-up: bind the ports (so a busy port fails at once), answer
+//! `/healthz` with 503 while the data dir is recovered (newest valid
+//! snapshot, then the journal tail), then start the pipeline and serve.
+//! An empty data dir gets the demo setup unless `--no-demo`. SIGINT or
+//! SIGTERM: stop intake, drain, write a snapshot, exit 0.
+
+use clap::Parser;
+use engine::{CommandKind, Fixed, KeyHash, Limits, Name, Role, SymbolSpec, TxId};
+use gateway::config::{Config, DurabilityName, Profile, Threads};
+use gateway::front::{self, Front};
+use gateway::net::{Net, NetLimits};
+use gateway::pipeline::{Pipeline, PipelineConfig, Shared};
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(name = "ringex", version, about = "Ringex exchange server")]
+struct Args {
+    /// TOML config file (merged over the embedded default).
+    #[arg(long)]
+    config: Option<std::path::PathBuf>,
+    /// Data directory (journal and snapshots).
+    #[arg(long)]
+    data_dir: Option<std::path::PathBuf>,
+    /// HTTP and WebSocket address.
+    #[arg(long)]
+    http_addr: Option<String>,
+    /// Binary TCP address.
+    #[arg(long)]
+    tcp_addr: Option<String>,
+    /// The admin API key (held only as a SHA-256, never journaled).
+    #[arg(long)]
+    admin_key: Option<String>,
+    /// Start an empty data dir with no assets, symbols or users.
+    #[arg(long)]
+    no_demo: bool,
+    /// `default` or `low_latency`.
+    #[arg(long)]
+    profile: Option<String>,
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_target(false)
+        .init();
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("ringex: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let text = match &args.config {
+        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?),
+        None => None,
+    };
+    let mut cfg = Config::load(text.as_deref())?;
+    if let Some(d) = args.data_dir {
+        cfg.data_dir = d;
+    }
+    if let Some(a) = args.http_addr {
+        cfg.http_addr = a;
+    }
+    if let Some(a) = args.tcp_addr {
+        cfg.tcp_addr = a;
+    }
+    if args.admin_key.is_some() {
+        cfg.admin_key = args.admin_key;
+    }
+    if args.no_demo {
+        cfg.demo = false;
+    }
+    if let Some(p) = args.profile {
+        cfg.profile = match p.as_str() {
+            "default" => Profile::Default,
+            "low_latency" => Profile::LowLatency,
+            other => {
+                return Err(format!(
+                    "--profile {other}: expected default or low_latency"
+                ))
+            }
+        };
+    }
+    let placement = cfg.placement();
+
+    let http = std::net::TcpListener::bind(&cfg.http_addr)
+        .map_err(|e| format!("bind {}: {e}", cfg.http_addr))?;
+    let tcp = std::net::TcpListener::bind(&cfg.tcp_addr)
+        .map_err(|e| format!("bind {}: {e}", cfg.tcp_addr))?;
+    let http_addr = http.local_addr().map_err(|e| e.to_string())?;
+    let tcp_addr = tcp.local_addr().map_err(|e| e.to_string())?;
+
+    // While recovering, /healthz (and everything else) answers 503.
+    let recovering = Arc::new(AtomicBool::new(true));
+    let responder = {
+        let http = http.try_clone().map_err(|e| e.to_string())?;
+        let recovering = recovering.clone();
+        std::thread::spawn(move || answer_recovering(http, &recovering))
+    };
+    std::fs::create_dir_all(&cfg.data_dir)
+        .map_err(|e| format!("{}: {e}", cfg.data_dir.display()))?;
+    let mut jc = journal::JournalConfig::new(&cfg.data_dir);
+    jc.segment_bytes = cfg.journal.segment_mb.max(1) << 20;
+    jc.prefault = cfg.journal.prefault;
+    jc.durability = match cfg.journal.durability {
+        DurabilityName::Os => journal::Durability::Os,
+        DurabilityName::Fsync => journal::Durability::Fsync,
+    };
+    let t0 = std::time::Instant::now();
+    let (writer, report, rec) = journal::recovery::open_and_recover(jc, Limits::default())
+        .map_err(|e| format!("recovery: {e}"))?;
+    let fresh = rec.last_seq == 0;
+    tracing::info!(
+        data_dir = %cfg.data_dir.display(),
+        snapshot_seq = ?rec.snapshot_seq,
+        replayed = rec.replayed,
+        last_seq = rec.last_seq,
+        torn_tail_cut = report.torn_tail.is_some(),
+        ms = t0.elapsed().as_millis() as u64,
+        "recovered"
+    );
+    recovering.store(false, Ordering::Release);
+    // Wake the responder out of accept().
+    let _ = std::net::TcpStream::connect(http_addr);
+    let _ = responder.join();
+
+    let admin_key = cfg
+        .admin_key
+        .clone()
+        .or_else(|| (cfg.demo && fresh).then(|| random_key("admin")));
+    let front = Front::new(
+        rec.engine.directory().clone(),
+        rec.engine.users(),
+        admin_key.as_deref().map(KeyHash::of_key),
+        rec.last_seq,
+        front::Limits {
+            rate_per_s: cfg.limits.rate_per_s,
+            burst: cfg.limits.burst,
+            send_queue_bytes: cfg.limits.send_queue_bytes,
+            ..front::Limits::default()
+        },
+    );
+    let poll = mio::Poll::new().map_err(|e| e.to_string())?;
+    let waker = (!placement.gateway_idle.spins_forever())
+        .then(|| mio::Waker::new(poll.registry(), gateway::net::WAKER).map(Arc::new))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let shared = Arc::new(Shared::default());
+    let pcfg = PipelineConfig {
+        inbound_size: cfg.pipeline.inbound_size.next_power_of_two(),
+        outbound_size: cfg.pipeline.outbound_size.next_power_of_two(),
+        shared_thread: cfg.pipeline.threads == Threads::Shared,
+        idle: placement.core_idle,
+        pin_cores: placement.pin_cores.iter().skip(1).copied().collect(),
+        data_dir: cfg.data_dir.clone(),
+        snapshots_keep: cfg.snapshots_keep,
+        batch: cfg.pipeline.batch,
+        waker,
+    };
+    let pipeline = Pipeline::start(pcfg, rec.engine, writer, shared);
+    http.set_nonblocking(true).map_err(|e| e.to_string())?;
+    tcp.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let limits = NetLimits {
+        max_connections: cfg.limits.max_connections,
+        max_frame_bytes: cfg.limits.max_frame_bytes,
+        http_body_max: cfg.limits.http_body_max,
+        ..NetLimits::default()
+    };
+    let mut net = Net::new(
+        poll,
+        mio::net::TcpListener::from_std(http),
+        mio::net::TcpListener::from_std(tcp),
+        front,
+        pipeline,
+        limits,
+    )
+    .map_err(|e| e.to_string())?;
+    if let Some(&core) = placement.pin_cores.first() {
+        if !core_affinity::set_for_current(core_affinity::CoreId { id: core }) {
+            tracing::warn!(core, "could not pin the network thread");
+        }
+    }
+
+    if cfg.demo && fresh {
+        let keys = demo_setup(&mut net);
+        println!("ringex demo: a fresh data dir got demo assets (BTC, ETH, USD), symbols BTC-USD and ETH-USD,");
+        println!("and three funded traders (100000 USD, 10 BTC, 100 ETH each). API keys:");
+        for (u, k) in &keys {
+            println!("  user {u}: {k}");
+        }
+    }
+    if let Some(k) = &admin_key {
+        if cfg.admin_key.is_none() {
+            println!("  admin:  {k}");
+        }
+    }
+    println!("ringex listening: http://{http_addr} (WebSocket ws://{http_addr}/ws), binary TCP {tcp_addr}");
+    println!(
+        "try: websocat ws://{http_addr}/ws   then   {{\"op\":\"login\",\"api_key\":\"<key>\"}}"
+    );
+    let _ = std::io::stdout().flush();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone()).map_err(|e| e.to_string())?;
+    }
+    let mut idle = placement.gateway_idle.build();
+    net.run(idle.as_mut(), &|| stop.load(Ordering::Relaxed));
+    tracing::info!("stopping: intake closed, draining");
+    net.into_pipeline().stop();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Answers every connection with 503 until `recovering` turns false.
+fn answer_recovering(listener: std::net::TcpListener, recovering: &AtomicBool) {
+    for conn in listener.incoming() {
+        if !recovering.load(Ordering::Acquire) {
+            return;
+        }
+        let Ok(mut c) = conn else { continue };
+        let _ = c.set_read_timeout(Some(Duration::from_millis(200)));
+        let mut buf = [0u8; 1024];
+        let _ = c.read(&mut buf);
+        let body = r#"{"status":"recovering"}"#;
+        let _ = write!(
+            c,
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    }
+}
+
+/// A key no one can guess: 128 bits from the OS's hash seeds and the clock.
+fn random_key(prefix: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::from(prefix);
+    out.push('-');
+    for _ in 0..2 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+fn demo_setup(net: &mut Net) -> Vec<(u64, String)> {
+    let n = |s: &str| Name::new(s).expect("demo name");
+    let d = |s: &str| gateway::codec::json::parse_decimal(s).expect("demo decimal");
+    let mut cmds = vec![
+        CommandKind::AddAsset {
+            asset: n("BTC"),
+            scale: 8,
+        },
+        CommandKind::AddAsset {
+            asset: n("ETH"),
+            scale: 8,
+        },
+        CommandKind::AddAsset {
+            asset: n("USD"),
+            scale: 6,
+        },
+    ];
+    for (sym, base) in [("BTC-USD", "BTC"), ("ETH-USD", "ETH")] {
+        cmds.push(CommandKind::AddSymbol(SymbolSpec {
+            symbol: n(sym),
+            base: n(base),
+            quote: n("USD"),
+            tick_size: d("0.01"),
+            lot_size: d("0.0001"),
+            min_qty: d("0.0001"),
+            maker_fee_bps: 10,
+            taker_fee_bps: 20,
+            price_band_pct: Some(Fixed::new(10, 0)),
+        }));
+    }
+    let mut keys = Vec::new();
+    for u in 1..=3u64 {
+        let key = random_key(&format!("trader{u}"));
+        cmds.push(CommandKind::AddUser {
+            user: u,
+            key_hash: KeyHash::of_key(&key),
+            role: Role::Trader,
+        });
+        for (asset, amount) in [("USD", "100000"), ("BTC", "10"), ("ETH", "100")] {
+            cmds.push(CommandKind::Deposit {
+                user: u,
+                asset: n(asset),
+                amount: d(amount),
+                tx_id: TxId::new(&format!("demo-{u}-{asset}")).expect("demo tx"),
+            });
+        }
+        keys.push((u, key));
+    }
+    for c in cmds {
+        net.publish_operator(c);
+    }
+    keys
+}

@@ -1,0 +1,727 @@
+//! The network event loop (the only module that touches sockets; mio stays here).
+//!
+//! One thread runs this agent: it accepts connections on the HTTP/WebSocket
+//! port and the binary TCP port, reads and frames requests, hands them to
+//! [`Front`] (which publishes into the inbound ring), consumes the outbound
+//! ring in order, and writes each session's queued output.
+//!
+//! What holds: reads are bounded per connection per cycle (a chatty peer
+//! cannot starve others), every peer-controlled size is bounded (HTTP head
+//! and body, WebSocket frame and message, binary frame, send queue,
+//! connection count), and the loop never blocks except in `poll` while idle.
+//! The clock is read once per duty cycle.
+
+use crate::codec::{binary, json};
+use crate::front::{Front, Wire};
+use crate::http;
+use crate::pipeline::idle::{IdleStrategy, Wait};
+use crate::pipeline::{try_publish, InSlot, Pipeline, Shared};
+use disruptor::Polling;
+use engine::{CommandKind, UserId};
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tungstenite::protocol::{frame::coding::CloseCode, CloseFrame, Role, WebSocketConfig};
+use tungstenite::{Message, WebSocket};
+
+const HTTP_LISTENER: Token = Token(usize::MAX - 1);
+const TCP_LISTENER: Token = Token(usize::MAX - 2);
+pub const WAKER: Token = Token(usize::MAX - 3);
+
+/// Bytes read from one connection per cycle before moving on.
+const READ_BUDGET: usize = 256 << 10;
+
+#[derive(Clone, Debug)]
+pub struct NetLimits {
+    pub max_connections: usize,
+    pub max_frame_bytes: usize,
+    pub http_head_max: usize,
+    pub http_body_max: usize,
+    /// An HTTP connection that has not sent a complete request in this long is closed.
+    pub http_idle: Duration,
+}
+
+impl Default for NetLimits {
+    fn default() -> Self {
+        NetLimits {
+            max_connections: 1024,
+            max_frame_bytes: 64 << 10,
+            http_head_max: 8 << 10,
+            http_body_max: 64 << 10,
+            http_idle: Duration::from_secs(10),
+        }
+    }
+}
+
+enum Conn {
+    Http {
+        stream: TcpStream,
+        buf: Vec<u8>,
+        since: Instant,
+    },
+    Ws {
+        ws: Box<WebSocket<TcpStream>>,
+    },
+    Bin {
+        stream: TcpStream,
+        buf: Vec<u8>,
+    },
+}
+
+pub struct Net {
+    poll: Poll,
+    events: Events,
+    http: TcpListener,
+    tcp: TcpListener,
+    conns: FxHashMap<u32, Conn>,
+    next_sid: u32,
+    pub front: Front,
+    p: Pipeline,
+    shared: Arc<Shared>,
+    limits: NetLimits,
+    /// Users whose orders must be cancelled (disconnects), kept until published.
+    pending_cancels: VecDeque<UserId>,
+    /// Connections whose read budget ran out: read again next cycle.
+    read_again: Vec<u32>,
+    to_close: Vec<(u32, Option<String>)>,
+    start: Instant,
+    batch: u64,
+    last_latency_seq: u64,
+    pub stopping: bool,
+}
+
+fn wall_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+impl Net {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        poll: Poll,
+        mut http: TcpListener,
+        mut tcp: TcpListener,
+        front: Front,
+        p: Pipeline,
+        limits: NetLimits,
+    ) -> io::Result<Net> {
+        let shared = p.shared.clone();
+        poll.registry()
+            .register(&mut http, HTTP_LISTENER, Interest::READABLE)?;
+        poll.registry()
+            .register(&mut tcp, TCP_LISTENER, Interest::READABLE)?;
+        Ok(Net {
+            poll,
+            events: Events::with_capacity(1024),
+            http,
+            tcp,
+            conns: FxHashMap::default(),
+            next_sid: 1,
+            front,
+            p,
+            shared,
+            limits,
+            pending_cancels: VecDeque::new(),
+            read_again: Vec::new(),
+            to_close: Vec::new(),
+            start: Instant::now(),
+            batch: 256,
+            last_latency_seq: 0,
+            stopping: false,
+        })
+    }
+
+    /// Publishes an operator command (demo setup), driving the loop while the ring is full.
+    pub fn publish_operator(&mut self, kind: CommandKind) {
+        loop {
+            let now_ns = wall_ns();
+            let inbound = &mut self.p.inbound;
+            let mut publish = |slot: InSlot| try_publish(inbound, slot).is_ok();
+            if self
+                .front
+                .publish_command(kind, 0, None, false, now_ns, 0, &mut publish)
+            {
+                self.shared
+                    .metrics
+                    .inbound_published
+                    .fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            self.do_work(Some(Duration::from_millis(1)));
+        }
+    }
+
+    /// Gives the pipeline back for stopping, after the loop ended.
+    pub fn into_pipeline(self) -> Pipeline {
+        self.p
+    }
+
+    /// Runs until `stop` says so, then drains: stops intake, waits until the
+    /// business logic applied everything published, flushes what is queued.
+    pub fn run(&mut self, idle: &mut dyn IdleStrategy, stop: &dyn Fn() -> bool) {
+        let mut wait = Wait::Spin;
+        while !stop() {
+            let timeout = match wait {
+                Wait::Park(d) => Some(d),
+                _ => Some(Duration::ZERO),
+            };
+            let work = self.do_work(timeout);
+            wait = idle.next(work);
+            if wait == Wait::Yield {
+                std::thread::yield_now();
+            }
+        }
+        self.stopping = true;
+        self.shared.intake.store(false, Ordering::Release);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.shared.applied_seq.load(Ordering::Acquire) < self.front.next_seq
+            && Instant::now() < deadline
+        {
+            if self.do_work(Some(Duration::from_millis(1))) == 0
+                && self
+                    .shared
+                    .breach
+                    .lock()
+                    .map(|b| b.is_some())
+                    .unwrap_or(true)
+            {
+                break;
+            }
+        }
+        self.do_work(Some(Duration::ZERO));
+    }
+
+    /// One duty cycle; returns how much it did.
+    pub fn do_work(&mut self, timeout: Option<Duration>) -> usize {
+        let mut work = 0;
+        if let Err(e) = self.poll.poll(&mut self.events, timeout) {
+            if e.kind() != io::ErrorKind::Interrupted {
+                tracing::error!(error = %e, "poll failed");
+            }
+        }
+        let now_ns = wall_ns();
+        let mono_ns = self.start.elapsed().as_nanos() as u64;
+        let ready: Vec<(Token, bool)> = self
+            .events
+            .iter()
+            .map(|e| (e.token(), e.is_readable() || e.is_read_closed()))
+            .collect();
+        for (tok, readable) in ready {
+            work += 1;
+            match tok {
+                HTTP_LISTENER => self.accept(false, mono_ns),
+                TCP_LISTENER => self.accept(true, mono_ns),
+                WAKER => {}
+                Token(t) => {
+                    if readable && !self.stopping {
+                        self.read(t as u32, now_ns, mono_ns);
+                    }
+                }
+            }
+        }
+        for sid in std::mem::take(&mut self.read_again) {
+            work += 1;
+            self.read(sid, now_ns, mono_ns);
+        }
+        work += self.drain_outbound(mono_ns);
+        self.retry_cancels(now_ns, mono_ns);
+        work += self.flush_all();
+        self.sweep_idle();
+        self.close_marked();
+        work
+    }
+
+    fn accept(&mut self, binary: bool, mono_ns: u64) {
+        loop {
+            let listener = if binary { &self.tcp } else { &self.http };
+            let (mut stream, _) = match listener.accept() {
+                Ok(x) => x,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    return;
+                }
+            };
+            if self.conns.len() >= self.limits.max_connections || self.stopping {
+                tracing::warn!(
+                    "connection refused: limit of {} reached",
+                    self.limits.max_connections
+                );
+                drop(stream);
+                continue;
+            }
+            let _ = stream.set_nodelay(true);
+            let sid = self.next_sid;
+            self.next_sid = self.next_sid.wrapping_add(1).max(1);
+            if self
+                .poll
+                .registry()
+                .register(
+                    &mut stream,
+                    Token(sid as usize),
+                    Interest::READABLE | Interest::WRITABLE,
+                )
+                .is_err()
+            {
+                continue;
+            }
+            let conn = if binary {
+                Conn::Bin {
+                    stream,
+                    buf: Vec::with_capacity(4096),
+                }
+            } else {
+                Conn::Http {
+                    stream,
+                    buf: Vec::with_capacity(1024),
+                    since: Instant::now(),
+                }
+            };
+            self.conns.insert(sid, conn);
+            self.front
+                .open(sid, if binary { Wire::Binary } else { Wire::Http }, mono_ns);
+            self.shared
+                .metrics
+                .connections
+                .store(self.conns.len() as u64, Ordering::Relaxed);
+        }
+    }
+
+    fn read(&mut self, sid: u32, now_ns: u64, mono_ns: u64) {
+        let depths = self.ring_depths();
+        let Some(conn) = self.conns.get_mut(&sid) else {
+            return;
+        };
+        let inbound = &mut self.p.inbound;
+        let metrics = &self.shared.metrics;
+        let intake = self.shared.intake.load(Ordering::Acquire);
+        let mut publish = |slot: InSlot| {
+            if !intake {
+                return false;
+            }
+            let ok = try_publish(inbound, slot).is_ok();
+            if ok {
+                metrics.inbound_published.fetch_add(1, Ordering::Relaxed);
+            }
+            ok
+        };
+        match conn {
+            Conn::Bin { stream, buf } => {
+                let (n, eof) = read_some(stream, buf, READ_BUDGET);
+                loop {
+                    match binary::decode_frame(buf) {
+                        Ok(Some((req, used))) => {
+                            buf.drain(..used);
+                            self.front.on_request(
+                                sid,
+                                Ok(req),
+                                now_ns,
+                                mono_ns,
+                                &mut publish,
+                                metrics,
+                            );
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            self.front.on_request(
+                                sid,
+                                Err(e.error),
+                                now_ns,
+                                mono_ns,
+                                &mut publish,
+                                metrics,
+                            );
+                            match e.skip {
+                                // A bad frame is answered and dropped; the connection goes on.
+                                Some(n) => {
+                                    buf.drain(..n.min(buf.len()));
+                                }
+                                // Framing is lost: answer, then close.
+                                None => {
+                                    self.to_close.push((sid, Some("framing lost".into())));
+                                    buf.clear();
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                if eof {
+                    self.to_close.push((sid, None));
+                } else if n >= READ_BUDGET {
+                    self.read_again.push(sid);
+                }
+            }
+            Conn::Ws { ws } => {
+                let mut budget = 256;
+                loop {
+                    if budget == 0 {
+                        self.read_again.push(sid);
+                        break;
+                    }
+                    budget -= 1;
+                    match ws.read() {
+                        Ok(Message::Text(t)) => {
+                            let req = json::decode_request(t.as_str());
+                            self.front
+                                .on_request(sid, req, now_ns, mono_ns, &mut publish, metrics);
+                        }
+                        Ok(Message::Binary(_)) => {
+                            let e = json::WireError::new(
+                                None,
+                                json::ErrorCode::Malformed,
+                                "send JSON text frames",
+                            );
+                            self.front.on_request(
+                                sid,
+                                Err(e),
+                                now_ns,
+                                mono_ns,
+                                &mut publish,
+                                metrics,
+                            );
+                        }
+                        Ok(Message::Close(_)) => {
+                            self.to_close.push((sid, None));
+                            break;
+                        }
+                        Ok(_) => {}
+                        Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
+                            break
+                        }
+                        Err(tungstenite::Error::Capacity(c)) => {
+                            let e = json::WireError::new(
+                                None,
+                                json::ErrorCode::TooLarge,
+                                format!("{c}"),
+                            );
+                            self.front.on_request(
+                                sid,
+                                Err(e),
+                                now_ns,
+                                mono_ns,
+                                &mut publish,
+                                metrics,
+                            );
+                            self.to_close.push((sid, Some("message too large".into())));
+                            break;
+                        }
+                        Err(e) => {
+                            tracing::debug!(sid, error = %e, "websocket closed");
+                            self.to_close.push((sid, None));
+                            break;
+                        }
+                    }
+                }
+            }
+            Conn::Http { stream, buf, .. } => {
+                let (_, eof) = read_some(
+                    stream,
+                    buf,
+                    self.limits.http_head_max + self.limits.http_body_max + 1,
+                );
+                if self.front.http_busy(sid) {
+                    // One request at a time: the next waits until this one is answered.
+                    if eof {
+                        self.to_close.push((sid, None));
+                    }
+                    return;
+                }
+                match http::parse(buf, self.limits.http_head_max, self.limits.http_body_max) {
+                    Ok(None) => {
+                        if eof {
+                            self.to_close.push((sid, None));
+                        }
+                    }
+                    Err(e) => {
+                        let (status, msg) = match e {
+                            http::ParseError::TooLarge => (413, "request too large".to_string()),
+                            http::ParseError::Bad(m) => (400, format!("bad request: {m}")),
+                        };
+                        let mut out = Vec::new();
+                        let body = format!(
+                            "{{\"type\":\"error\",\"code\":\"{}\",\"message\":{}}}",
+                            if status == 413 {
+                                "too_large"
+                            } else {
+                                "malformed"
+                            },
+                            serde_json::Value::String(msg)
+                        );
+                        http::response(status, "application/json", &body, false, &mut out);
+                        if let Some(s) = self.front.sessions.get_mut(&sid) {
+                            s.out.push_bytes(&out);
+                            s.out.close = Some("bad http request".into());
+                        }
+                        buf.clear();
+                    }
+                    Ok(Some((req, used))) => {
+                        buf.drain(..used);
+                        if req.upgrade_websocket {
+                            self.upgrade(sid, req, mono_ns);
+                            return;
+                        }
+                        let applied = self.shared.applied_seq.load(Ordering::Acquire);
+                        self.front.on_http(
+                            sid,
+                            &req,
+                            now_ns,
+                            &mut publish,
+                            metrics,
+                            applied,
+                            depths,
+                        );
+                        if !req.keep_alive {
+                            if let Some(s) = self.front.sessions.get_mut(&sid) {
+                                s.out.close = s.out.close.take().or(Some(String::new()));
+                            }
+                        }
+                        if let Some(Conn::Http { since, .. }) = self.conns.get_mut(&sid) {
+                            *since = Instant::now();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn upgrade(&mut self, sid: u32, req: http::Request, mono_ns: u64) {
+        let wire = match req.path.as_str() {
+            "/ws" => Wire::Ws,
+            "/ws/executions" => Wire::WsTrades,
+            _ => {
+                self.to_close
+                    .push((sid, Some("no websocket at that path".into())));
+                return;
+            }
+        };
+        let Some(Conn::Http {
+            mut stream, buf, ..
+        }) = self.conns.remove(&sid)
+        else {
+            return;
+        };
+        let Some(key) = req.ws_key else {
+            self.front.close(sid);
+            return;
+        };
+        let mut hello = Vec::new();
+        http::websocket_accept(&key, &mut hello);
+        if stream.write_all(&hello).is_err() {
+            self.front.close(sid);
+            return;
+        }
+        let mut cfg = WebSocketConfig::default();
+        cfg.max_message_size = Some(self.limits.max_frame_bytes);
+        cfg.max_frame_size = Some(self.limits.max_frame_bytes);
+        // Bounded send buffer: a slow reader is cut off, not buffered forever.
+        cfg.max_write_buffer_size = self.front_send_bound();
+        let ws = WebSocket::from_partially_read(stream, buf, Role::Server, Some(cfg));
+        self.conns.insert(sid, Conn::Ws { ws: Box::new(ws) });
+        self.front.close(sid);
+        self.front.open(sid, wire, mono_ns);
+        self.read_again.push(sid);
+    }
+
+    fn front_send_bound(&self) -> usize {
+        // The outbox holds the bulk; tungstenite's own buffer only needs a few frames.
+        4 * self.limits.max_frame_bytes + (1 << 20)
+    }
+
+    fn ring_depths(&self) -> (u64, u64) {
+        let m = &self.shared.metrics;
+        let published = m.inbound_published.load(Ordering::Relaxed);
+        let applied = m.applied.load(Ordering::Relaxed);
+        (published.saturating_sub(applied), 0)
+    }
+
+    fn drain_outbound(&mut self, mono_ns: u64) -> usize {
+        match self.p.outbound.take(self.batch) {
+            Ok(mut g) => {
+                let mut n = 0;
+                for slot in &mut g {
+                    n += 1;
+                    if let crate::pipeline::Output::Event(engine::Event::Execution(r)) =
+                        &slot.output
+                    {
+                        if slot.session != 0 && slot.recv_ns != 0 && r.seq != self.last_latency_seq
+                        {
+                            self.last_latency_seq = r.seq;
+                            self.shared
+                                .metrics
+                                .latency
+                                .record(mono_ns.saturating_sub(slot.recv_ns));
+                        }
+                    }
+                    self.front.on_output(slot, &self.p.replies);
+                }
+                self.shared
+                    .metrics
+                    .outbound_consumed
+                    .fetch_add(n as u64, Ordering::Relaxed);
+                n
+            }
+            Err(Polling::NoEvents) | Err(Polling::Shutdown) => 0,
+        }
+    }
+
+    /// Cancel-on-disconnect must not be lost to a full ring: retried every cycle.
+    fn retry_cancels(&mut self, now_ns: u64, mono_ns: u64) {
+        while let Some(&user) = self.pending_cancels.front() {
+            if !self.shared.intake.load(Ordering::Acquire) {
+                return;
+            }
+            let inbound = &mut self.p.inbound;
+            let mut publish = |slot: InSlot| try_publish(inbound, slot).is_ok();
+            let kind = CommandKind::CancelAll { user, symbol: None };
+            if !self
+                .front
+                .publish_command(kind, 0, None, false, now_ns, mono_ns, &mut publish)
+            {
+                return;
+            }
+            self.shared
+                .metrics
+                .inbound_published
+                .fetch_add(1, Ordering::Relaxed);
+            self.pending_cancels.pop_front();
+        }
+    }
+
+    fn flush_all(&mut self) -> usize {
+        let mut work = 0;
+        for (&sid, s) in self.front.sessions.iter_mut() {
+            if s.out.is_empty() && s.out.close.is_none() {
+                continue;
+            }
+            let Some(conn) = self.conns.get_mut(&sid) else {
+                continue;
+            };
+            let res = match conn {
+                Conn::Http { stream, .. } | Conn::Bin { stream, .. } => {
+                    write_bytes(stream, &mut s.out.bytes)
+                }
+                Conn::Ws { ws } => {
+                    let mut r = Ok(());
+                    while let Some(t) = s.out.text.pop_front() {
+                        match ws.write(Message::text(t)) {
+                            Ok(()) => {}
+                            Err(tungstenite::Error::WriteBufferFull(m)) => {
+                                if let Message::Text(t) = m {
+                                    s.out.text.push_front(t.as_str().to_string());
+                                }
+                                break;
+                            }
+                            Err(e) => {
+                                r = Err(io::Error::other(e.to_string()));
+                                break;
+                            }
+                        }
+                    }
+                    match ws.flush() {
+                        Ok(()) => r,
+                        Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
+                            r
+                        }
+                        Err(e) => Err(io::Error::other(e.to_string())),
+                    }
+                }
+            };
+            s.out.queued = s.out.bytes.len() + s.out.text.iter().map(|t| t.len()).sum::<usize>();
+            work += 1;
+            if res.is_err() {
+                self.to_close.push((sid, None));
+            } else if let Some(reason) = &s.out.close {
+                if s.out.is_empty() || reason.starts_with("slow consumer") {
+                    self.to_close.push((sid, Some(reason.clone())));
+                }
+            }
+        }
+        work
+    }
+
+    fn sweep_idle(&mut self) {
+        for (&sid, c) in &self.conns {
+            if let Conn::Http { since, .. } = c {
+                if since.elapsed() > self.limits.http_idle && !self.front.http_busy(sid) {
+                    self.to_close.push((sid, Some("idle".into())));
+                }
+            }
+        }
+    }
+
+    fn close_marked(&mut self) {
+        for (sid, reason) in std::mem::take(&mut self.to_close) {
+            let Some(conn) = self.conns.remove(&sid) else {
+                continue;
+            };
+            match conn {
+                Conn::Ws { mut ws } => {
+                    let frame = reason.filter(|r| !r.is_empty()).map(|r| CloseFrame {
+                        code: if r.starts_with("slow") {
+                            CloseCode::Policy
+                        } else {
+                            CloseCode::Size
+                        },
+                        reason: r.into(),
+                    });
+                    let _ = ws.close(frame);
+                    let _ = ws.flush();
+                    let _ = self.poll.registry().deregister(ws.get_mut());
+                }
+                Conn::Http { mut stream, .. } | Conn::Bin { mut stream, .. } => {
+                    let _ = self.poll.registry().deregister(&mut stream);
+                }
+            }
+            if let Some(user) = self.front.close(sid) {
+                self.pending_cancels.push_back(user);
+            }
+        }
+        self.shared
+            .metrics
+            .connections
+            .store(self.conns.len() as u64, Ordering::Relaxed);
+    }
+}
+
+/// Reads what is there (up to `budget` bytes); returns bytes read and whether the peer closed.
+fn read_some(stream: &mut TcpStream, buf: &mut Vec<u8>, budget: usize) -> (usize, bool) {
+    let mut chunk = [0u8; 16 << 10];
+    let mut total = 0;
+    while total < budget {
+        match stream.read(&mut chunk) {
+            Ok(0) => return (total, true),
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                total += n;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (total, false),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return (total, true),
+        }
+    }
+    (total, false)
+}
+
+/// Writes as much of `bytes` as the socket takes; keeps the rest.
+fn write_bytes(stream: &mut TcpStream, bytes: &mut Vec<u8>) -> io::Result<()> {
+    let mut off = 0;
+    while off < bytes.len() {
+        match stream.write(&bytes[off..]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => off += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.drain(..off);
+    Ok(())
+}

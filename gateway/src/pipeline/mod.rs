@@ -1,0 +1,546 @@
+//! The LMAX pipeline: inbound ring -> journaler -> business logic -> outbound ring.
+//!
+//! What holds:
+//! - The gateway is the single producer of the inbound ring and stamps each
+//!   command's `seq` and `ts_ns` as it publishes (`try_publish`: a full ring
+//!   is answered `overloaded` at once, and no sequence number is spent).
+//! - The journaler appends every command to the journal and flushes at the
+//!   end of each batch *before* releasing the batch, and the business logic
+//!   polls behind it: no output exists for an input that is not journaled.
+//! - The business-logic agent owns the [`Engine`]; it is the single producer
+//!   of the outbound ring. Queries travel the inbound ring too (not
+//!   journaled), so their answers come after every report of what preceded
+//!   them. Replies too big for a ring slot go through a channel, announced by
+//!   an `Output::Reply` slot that the consumer reads in order.
+//! - An engine panic or refused command stops intake and says why; the
+//!   journal still replays to that point.
+//!
+//! Must never: block the gateway, drop an accepted command, or let the
+//! business logic see a command before the journaler released it.
+
+pub mod agent;
+pub mod idle;
+
+use crate::metrics::Metrics;
+use agent::Agent;
+use crossbeam_channel::{Receiver, Sender};
+use disruptor::{
+    build_single_producer, BusySpin, EventPoller, Polling, Producer, SingleConsumerBarrier,
+    SingleProducer, SingleProducerBarrier,
+};
+use engine::{
+    AssetId, Balance, Command, CommandKind, Directory, Engine, Event, ExecReport, Name, Seq,
+    SymbolId, Units, UserId, UserInfo,
+};
+use journal::JournalWriter;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// A query answered by the business logic in sequence with commands.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Query {
+    Balances {
+        user: UserId,
+    },
+    OpenOrders {
+        user: UserId,
+        symbol: Option<Name>,
+    },
+    Fees,
+    /// Write a snapshot now; answers its seq and state hash.
+    Snapshot,
+}
+
+#[derive(Copy, Clone, Debug)]
+pub enum Input {
+    None,
+    Command(Command),
+    Query(Query),
+}
+
+/// One inbound ring slot.
+#[derive(Copy, Clone, Debug)]
+pub struct InSlot {
+    pub input: Input,
+    /// Gateway session that sent it (0: none).
+    pub session: u32,
+    pub req_id: Option<u64>,
+    /// Ask for an `Output::Done` after the input's events (HTTP order entry).
+    pub want_done: bool,
+    /// Monotonic receive time at the gateway, for latency metrics.
+    pub recv_ns: u64,
+}
+
+impl Default for InSlot {
+    fn default() -> Self {
+        InSlot {
+            input: Input::None,
+            session: 0,
+            req_id: None,
+            want_done: false,
+            recv_ns: 0,
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug)]
+pub enum Output {
+    None,
+    Event(Event),
+    /// The next item of the reply channel belongs here.
+    Reply,
+    /// Every event of input `seq` (or of a query, seq 0) has been published.
+    Done {
+        seq: Seq,
+    },
+    /// Intake stopped: the engine refused or panicked on input `seq`.
+    Halted {
+        seq: Seq,
+    },
+}
+
+/// One outbound ring slot.
+#[derive(Copy, Clone, Debug)]
+pub struct OutSlot {
+    pub output: Output,
+    pub session: u32,
+    pub req_id: Option<u64>,
+    pub recv_ns: u64,
+}
+
+impl Default for OutSlot {
+    fn default() -> Self {
+        OutSlot {
+            output: Output::None,
+            session: 0,
+            req_id: None,
+            recv_ns: 0,
+        }
+    }
+}
+
+/// Answers that do not fit a ring slot.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// `None`: no such user.
+    Balances {
+        user: UserId,
+        balances: Option<Vec<(AssetId, Balance)>>,
+    },
+    OpenOrders(Vec<ExecReport>),
+    Fees(Vec<(AssetId, Units)>),
+    Snapshot {
+        seq: Seq,
+        state_hash: [u8; 32],
+        error: Option<String>,
+    },
+    /// The directory changed (asset or symbol added): a copy for mirrors.
+    Directory(Box<Directory>),
+    /// A user was added: what logins need.
+    User(UserInfo),
+}
+
+pub type InProducer = SingleProducer<InSlot, SingleConsumerBarrier>;
+pub type OutProducer = SingleProducer<OutSlot, SingleConsumerBarrier>;
+pub type OutPoller = EventPoller<OutSlot, SingleProducerBarrier>;
+
+/// State shared between the pipeline's threads and the gateway.
+#[derive(Default)]
+pub struct Shared {
+    /// False once intake must stop (shutdown or engine breach).
+    pub intake: AtomicBool,
+    /// Why intake stopped, when it was a breach.
+    pub breach: std::sync::Mutex<Option<String>>,
+    /// Last sequence the business logic applied.
+    pub applied_seq: AtomicU64,
+    pub metrics: Metrics,
+}
+
+/// The journaler stage.
+pub struct JournalAgent {
+    poller: EventPoller<InSlot, SingleProducerBarrier>,
+    writer: JournalWriter,
+    batch: u64,
+}
+
+impl Agent for JournalAgent {
+    fn name(&self) -> &'static str {
+        "journaler"
+    }
+
+    fn do_work(&mut self) -> usize {
+        match self.poller.take(self.batch) {
+            Ok(mut g) => {
+                let mut n = 0;
+                for slot in &mut g {
+                    n += 1;
+                    if let Input::Command(cmd) = &slot.input {
+                        if let Err(e) = self.writer.append(cmd) {
+                            // A venue that cannot journal must not go on: what
+                            // is journaled so far recovers on restart.
+                            tracing::error!(seq = cmd.seq, error = %e, "journal append failed; stopping");
+                            std::process::exit(70);
+                        }
+                    }
+                }
+                if let Err(e) = self.writer.flush_batch() {
+                    tracing::error!(error = %e, "journal flush failed; stopping");
+                    std::process::exit(70);
+                }
+                // The guard drops here: only now may the business logic see the batch.
+                n
+            }
+            Err(Polling::NoEvents) | Err(Polling::Shutdown) => 0,
+        }
+    }
+
+    fn on_close(&mut self) {
+        if let Err(e) = self.writer.sync() {
+            tracing::error!(error = %e, "journal sync at close failed");
+        }
+    }
+}
+
+/// The business-logic stage: owns the engine.
+pub struct LogicAgent {
+    poller: EventPoller<InSlot, SingleConsumerBarrier>,
+    core: Logic,
+}
+
+struct Logic {
+    engine: Engine,
+    out: OutProducer,
+    replies: Sender<Reply>,
+    events: Vec<Event>,
+    shared: Arc<Shared>,
+    data_dir: PathBuf,
+    snapshots_keep: usize,
+    batch: u64,
+    halted: bool,
+    waker: Option<Arc<mio::Waker>>,
+}
+
+impl Logic {
+    fn publish(&mut self, output: Output, slot: &InSlot) {
+        let (session, req_id, recv_ns) = (slot.session, slot.req_id, slot.recv_ns);
+        self.out.publish(|o| {
+            o.output = output;
+            o.session = session;
+            o.req_id = req_id;
+            o.recv_ns = recv_ns;
+        });
+    }
+
+    fn reply(&mut self, r: Reply, slot: &InSlot) {
+        // The receiver lives as long as the gateway; if it is gone we are shutting down.
+        let _ = self.replies.send(r);
+        self.publish(Output::Reply, slot);
+    }
+
+    fn handle(&mut self, slot: &InSlot) {
+        self.shared.metrics.applied.fetch_add(1, Ordering::Relaxed);
+        match slot.input {
+            Input::None => {}
+            Input::Command(cmd) => self.command(&cmd, slot),
+            Input::Query(q) => {
+                let r = match q {
+                    Query::Balances { user } => Reply::Balances {
+                        user,
+                        balances: self.engine.balances(user),
+                    },
+                    Query::OpenOrders { user, symbol } => {
+                        let sym: Option<SymbolId> =
+                            symbol.and_then(|n| self.engine.directory().symbol_id(&n));
+                        if symbol.is_some() && sym.is_none() {
+                            Reply::OpenOrders(Vec::new())
+                        } else {
+                            Reply::OpenOrders(self.engine.open_orders(user, sym))
+                        }
+                    }
+                    Query::Fees => Reply::Fees(self.engine.fees()),
+                    Query::Snapshot => self.snapshot(),
+                };
+                self.reply(r, slot);
+                if slot.want_done {
+                    self.publish(Output::Done { seq: 0 }, slot);
+                }
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: &Command, slot: &InSlot) {
+        self.events.clear();
+        let engine = &mut self.engine;
+        let events = &mut self.events;
+        let r =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| engine.apply(cmd, events)));
+        let breach = match r {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(p) => Some(
+                p.downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".into()),
+            ),
+        };
+        if let Some(why) = breach {
+            let msg = format!("engine breach at seq {}: {why}; intake stopped", cmd.seq);
+            tracing::error!("{msg}");
+            *self.shared.breach.lock().unwrap_or_else(|e| e.into_inner()) = Some(msg);
+            self.shared.intake.store(false, Ordering::Release);
+            self.halted = true;
+            self.publish(Output::Halted { seq: cmd.seq }, slot);
+            return;
+        }
+        self.shared.applied_seq.store(cmd.seq, Ordering::Release);
+        self.shared.metrics.count_command(&cmd.kind);
+        // Mirrors (logins, encoders) learn of new assets, symbols and users
+        // before the admin answer that announces them.
+        let ok = matches!(self.events.first(), Some(Event::Admin { ok: true, .. }));
+        if ok {
+            match cmd.kind {
+                CommandKind::AddAsset { .. } | CommandKind::AddSymbol(_) => {
+                    let d = Box::new(self.engine.directory().clone());
+                    self.reply(Reply::Directory(d), slot);
+                }
+                CommandKind::AddUser { user, .. } => {
+                    if let Some(u) = self.engine.user(user) {
+                        self.reply(Reply::User(u), slot);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for i in 0..self.events.len() {
+            let ev = self.events[i];
+            if let Event::Execution(r) = &ev {
+                if let Some(reason) = r.reason {
+                    if r.exec_type == engine::ExecType::Rejected {
+                        self.shared.metrics.count_reject(reason);
+                    }
+                }
+            }
+            self.publish(Output::Event(ev), slot);
+        }
+        if slot.want_done {
+            self.publish(Output::Done { seq: cmd.seq }, slot);
+        }
+    }
+
+    fn snapshot(&mut self) -> Reply {
+        let seq = self.engine.last_seq();
+        let bytes = self.engine.snapshot_bytes();
+        let state_hash: [u8; 32] = {
+            use sha2::Digest;
+            sha2::Sha256::digest(&bytes).into()
+        };
+        let error = journal::snapshot::write(
+            &self.data_dir,
+            seq,
+            &state_hash,
+            &bytes,
+            self.snapshots_keep,
+        )
+        .err()
+        .map(|e| e.to_string());
+        if let Some(e) = &error {
+            tracing::error!(seq, error = %e, "snapshot failed");
+        } else {
+            tracing::info!(seq, state_hash = %hex::encode(state_hash), "snapshot written");
+        }
+        Reply::Snapshot {
+            seq,
+            state_hash,
+            error,
+        }
+    }
+}
+
+impl Agent for LogicAgent {
+    fn name(&self) -> &'static str {
+        "business-logic"
+    }
+
+    fn do_work(&mut self) -> usize {
+        match self.poller.take(self.core.batch) {
+            Ok(mut g) => {
+                let mut n = 0;
+                for slot in &mut g {
+                    n += 1;
+                    if !self.core.halted {
+                        self.core.handle(slot);
+                    }
+                }
+                if let Some(w) = &self.core.waker {
+                    // One wake per batch, not per event.
+                    let _ = w.wake();
+                }
+                n
+            }
+            Err(Polling::NoEvents) | Err(Polling::Shutdown) => 0,
+        }
+    }
+
+    fn on_close(&mut self) {
+        if self.core.halted {
+            return;
+        }
+        if let Reply::Snapshot { error: Some(e), .. } = self.core.snapshot() {
+            tracing::error!(error = %e, "final snapshot failed");
+        }
+    }
+}
+
+/// How the pipeline's agents are placed on threads.
+#[derive(Clone, Debug)]
+pub struct PipelineConfig {
+    pub inbound_size: usize,
+    pub outbound_size: usize,
+    /// Journaler and business logic on one thread (true) or each on its own.
+    pub shared_thread: bool,
+    pub idle: idle::IdleConfig,
+    /// Cores to pin to: journaler, business logic (dedicated threads only).
+    pub pin_cores: Vec<usize>,
+    pub data_dir: PathBuf,
+    pub snapshots_keep: usize,
+    pub batch: u64,
+    /// Woken after the business logic published a batch (a parked event loop).
+    pub waker: Option<Arc<mio::Waker>>,
+}
+
+/// The running core: threads plus what the gateway needs to talk to them.
+pub struct Pipeline {
+    pub inbound: InProducer,
+    pub outbound: OutPoller,
+    pub replies: Receiver<Reply>,
+    pub shared: Arc<Shared>,
+    running: Arc<AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Pipeline {
+    /// Wires the rings and starts the journaler and business-logic threads.
+    /// `engine` and `writer` come from recovery and must agree on the last seq.
+    pub fn start(
+        cfg: PipelineConfig,
+        engine: Engine,
+        writer: JournalWriter,
+        shared: Arc<Shared>,
+    ) -> Pipeline {
+        assert_eq!(
+            engine.last_seq(),
+            writer.last_seq(),
+            "engine and journal disagree"
+        );
+        shared
+            .applied_seq
+            .store(engine.last_seq(), Ordering::Release);
+        shared.intake.store(true, Ordering::Release);
+        let (out_poller, out_builder) =
+            build_single_producer(cfg.outbound_size, OutSlot::default, BusySpin).new_event_poller();
+        let out_producer = out_builder.build();
+        let (j_poller, in_builder) =
+            build_single_producer(cfg.inbound_size, InSlot::default, BusySpin).new_event_poller();
+        let (bl_poller, in_builder) = in_builder.and_then().new_event_poller();
+        let in_producer = in_builder.build();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let journaler = JournalAgent {
+            poller: j_poller,
+            writer,
+            batch: cfg.batch,
+        };
+        let logic = LogicAgent {
+            poller: bl_poller,
+            core: Logic {
+                engine,
+                out: out_producer,
+                replies: tx,
+                events: Vec::with_capacity(1024),
+                shared: shared.clone(),
+                data_dir: cfg.data_dir.clone(),
+                snapshots_keep: cfg.snapshots_keep,
+                batch: cfg.batch,
+                halted: false,
+                waker: cfg.waker.clone(),
+            },
+        };
+        let running = Arc::new(AtomicBool::new(true));
+        let mut threads = Vec::new();
+        let spawn = |name: &str,
+                     mut agents: Vec<Box<dyn Agent>>,
+                     core: Option<usize>,
+                     idle: idle::IdleConfig| {
+            let running = running.clone();
+            std::thread::Builder::new()
+                .name(name.to_string())
+                .spawn(move || {
+                    if let Some(c) = core {
+                        if !core_affinity::set_for_current(core_affinity::CoreId { id: c }) {
+                            tracing::warn!(core = c, "could not pin thread");
+                        }
+                    }
+                    let mut idle = idle.build();
+                    agent::run(&mut agents, idle.as_mut(), &running);
+                })
+                .expect("spawn pipeline thread")
+        };
+        if cfg.shared_thread {
+            threads.push(spawn(
+                "ringex-core",
+                vec![Box::new(journaler), Box::new(logic)],
+                cfg.pin_cores.first().copied(),
+                cfg.idle,
+            ));
+        } else {
+            threads.push(spawn(
+                "ringex-journal",
+                vec![Box::new(journaler)],
+                cfg.pin_cores.first().copied(),
+                cfg.idle,
+            ));
+            threads.push(spawn(
+                "ringex-logic",
+                vec![Box::new(logic)],
+                cfg.pin_cores.get(1).copied(),
+                cfg.idle,
+            ));
+        }
+        Pipeline {
+            inbound: in_producer,
+            outbound: out_poller,
+            replies: rx,
+            shared,
+            running,
+            threads,
+        }
+    }
+
+    /// Stops the threads after they drained what was published; the business
+    /// logic writes a final snapshot. Call after the gateway stopped publishing.
+    pub fn stop(self) -> Receiver<Reply> {
+        self.running.store(false, Ordering::Release);
+        for t in &self.threads {
+            t.thread().unpark();
+        }
+        let Pipeline {
+            inbound,
+            outbound,
+            replies,
+            threads,
+            ..
+        } = self;
+        for t in threads {
+            let _ = t.join();
+        }
+        drop(inbound);
+        drop(outbound);
+        replies
+    }
+}
+
+/// Publishes an input from the gateway. `Err` when the ring is full.
+pub fn try_publish(p: &mut InProducer, slot: InSlot) -> Result<(), disruptor::RingBufferFull> {
+    p.try_publish(|s| *s = slot).map(|_| ())
+}
