@@ -1,0 +1,182 @@
+//! A write torn anywhere inside the last record (a crash mid-append) is cut
+//! off when the journal is opened: exactly the records before it survive,
+//! and appending continues with the right sequence number.
+
+mod common;
+
+use common::*;
+use journal::{Defect, Journal, JournalConfig, SEGMENT_HEADER_LEN};
+use std::fs::{self, OpenOptions};
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug)]
+enum Damage {
+    /// Zero every byte from the offset to the end of the record.
+    ZeroFrom,
+    /// Invert the byte at the offset.
+    Flip,
+    /// Cut the file short at the offset.
+    Truncate,
+}
+
+fn damage(path: &Path, off: usize, record_end: usize, how: Damage) {
+    match how {
+        Damage::ZeroFrom => zero(path, off..record_end),
+        Damage::Flip => flip(path, off),
+        Damage::Truncate => OpenOptions::new().write(true).open(path).unwrap().set_len(off as u64).unwrap(),
+    }
+}
+
+/// Writes `n` records into segments of `segment_bytes`, then for every byte
+/// offset of record `n` damages a copy there and checks open, append, reopen.
+fn every_offset_of_the_last_record(segment_bytes: u64, n: u64, how: Damage) {
+    let template = tempfile::tempdir().unwrap();
+    let cfg = |d: &Path| config(d, segment_bytes, false, journal::Durability::Os);
+    {
+        let mut w = open(&cfg(template.path()));
+        append_raw_upto(&mut w, n, 0);
+        w.close().unwrap();
+    }
+    let per_segment = (segment_bytes as usize - SEGMENT_HEADER_LEN) / FRAME;
+    let last_first_seq = (n - 1) / per_segment as u64 * per_segment as u64 + 1;
+    let name = journal::segment_file_name(last_first_seq);
+    let start = frame_offset(last_first_seq, n);
+    let end = start + FRAME;
+
+    for off in start..end {
+        let t = tempfile::tempdir().unwrap();
+        copy_dir(template.path(), t.path());
+        let seg = journal::journal_dir(t.path()).join(&name);
+        damage(&seg, off, end, how);
+
+        let (mut w, report) = Journal::open(cfg(t.path())).unwrap_or_else(|e| panic!("{how:?} at {off}: {e}"));
+        // Zeroing the whole record leaves a clean end; anything else is torn.
+        let whole_record_zeroed = matches!(how, Damage::ZeroFrom) && off == start;
+        match &report.torn_tail {
+            Some(torn) => {
+                assert!(!whole_record_zeroed);
+                assert_eq!(torn.segment, seg, "{how:?} at {off}");
+                assert_eq!(torn.offset, start as u64, "{how:?} at {off}");
+                assert_eq!(torn.last_good_seq, Some(n - 1), "{how:?} at {off}");
+            }
+            None => assert!(whole_record_zeroed, "{how:?} at {off}: torn tail not reported"),
+        }
+        assert_eq!(report.summary.last_seq, Some(n - 1), "{how:?} at {off}");
+        assert_eq!(w.next_seq(), n, "{how:?} at {off}");
+
+        append_raw_upto(&mut w, n + 1, 1);
+        w.close().unwrap();
+
+        let w = open(&cfg(t.path()));
+        assert_eq!(w.next_seq(), n + 2);
+        drop(w);
+        let recs = read_raw(t.path());
+        assert_eq!(recs.len() as u64, n + 1, "{how:?} at {off}");
+        for (i, (seq, ts, p)) in recs.iter().enumerate() {
+            let want = i as u64 + 1;
+            assert_eq!((*seq, *ts), (want, want * 1000));
+            let salt = u8::from(want >= n);
+            assert_eq!(p[..], payload(want, salt)[..], "{how:?} at {off}: seq {want}");
+        }
+        let s = journal::verify_framing(t.path()).unwrap();
+        assert_eq!((s.records, s.torn_tail), (n + 1, None));
+    }
+}
+
+#[test]
+fn zeroing_from_any_offset_of_the_last_record_keeps_exactly_the_records_before_it() {
+    every_offset_of_the_last_record(64 * 1024, 20, Damage::ZeroFrom);
+}
+
+#[test]
+fn flipping_any_byte_of_the_last_record_keeps_exactly_the_records_before_it() {
+    every_offset_of_the_last_record(64 * 1024, 20, Damage::Flip);
+}
+
+#[test]
+fn truncating_the_file_anywhere_in_the_last_record_keeps_exactly_the_records_before_it() {
+    every_offset_of_the_last_record(64 * 1024, 20, Damage::Truncate);
+}
+
+// 4096-byte segments hold 45 records of 88 bytes: record 46 is alone in the
+// second segment.
+
+#[test]
+fn zeroing_a_record_that_opened_a_new_segment_keeps_the_records_before_it() {
+    every_offset_of_the_last_record(4096, 46, Damage::ZeroFrom);
+}
+
+#[test]
+fn flipping_a_byte_of_a_record_that_opened_a_new_segment_keeps_the_records_before_it() {
+    every_offset_of_the_last_record(4096, 46, Damage::Flip);
+}
+
+#[test]
+fn truncating_a_record_that_opened_a_new_segment_keeps_the_records_before_it() {
+    every_offset_of_the_last_record(4096, 46, Damage::Truncate);
+}
+
+#[test]
+fn stray_bytes_after_the_end_marker_are_cut() {
+    // A record whose body reached the file but whose length word did not.
+    let t = tempfile::tempdir().unwrap();
+    let cfg = small(t.path());
+    let mut w = open(&cfg);
+    append_raw_upto(&mut w, 10, 0);
+    w.close().unwrap();
+    let seg = &segment_files(t.path())[0];
+    let end = frame_offset(1, 11);
+    let mut b = fs::read(seg).unwrap();
+    b[end + 8..end + FRAME].copy_from_slice(&[0xAB; FRAME - 8]);
+    fs::write(seg, &b).unwrap();
+
+    let (mut w, report) = Journal::open(cfg.clone()).unwrap();
+    let torn = report.torn_tail.expect("torn tail");
+    assert!(matches!(torn.defect, Defect::GarbageAfterEnd { .. }), "{torn:?}");
+    assert_eq!(torn.last_good_seq, Some(10));
+    assert_eq!(w.next_seq(), 11);
+    append_raw_upto(&mut w, 12, 0);
+    w.close().unwrap();
+    drop(open(&cfg));
+    assert_eq!(read_raw(t.path()).len(), 12);
+}
+
+#[test]
+fn a_leftover_spare_segment_is_removed_on_open() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = JournalConfig { prefault: true, ..small(t.path()) };
+    let mut w = open(&cfg);
+    append_raw_upto(&mut w, 5, 0);
+    w.close().unwrap();
+    // What a crash while preparing the next segment leaves behind.
+    fs::write(journal::journal_dir(t.path()).join("journal-spare.seg.tmp"), [7u8; 100]).unwrap();
+    let w = open(&cfg);
+    assert_eq!(w.next_seq(), 6);
+    w.close().unwrap();
+    let names: Vec<_> = fs::read_dir(journal::journal_dir(t.path()))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, vec![journal::segment_file_name(1)]);
+}
+
+#[test]
+fn a_trailing_segment_with_a_damaged_header_and_no_records_is_removed() {
+    // A crash while a new segment was being named: its header never landed.
+    let t = tempfile::tempdir().unwrap();
+    let cfg = small(t.path());
+    let mut w = open(&cfg);
+    append_raw_upto(&mut w, 10, 0);
+    w.close().unwrap();
+    let bogus = journal::journal_dir(t.path()).join(journal::segment_file_name(11));
+    fs::write(&bogus, vec![0u8; 64 * 1024]).unwrap();
+
+    let (mut w, report) = Journal::open(cfg.clone()).unwrap();
+    let torn = report.torn_tail.expect("torn tail");
+    assert_eq!((torn.segment.as_path(), torn.offset, torn.last_good_seq), (bogus.as_path(), 0, Some(10)));
+    assert!(!bogus.exists());
+    assert_eq!(w.next_seq(), 11);
+    append_raw_upto(&mut w, 11, 0);
+    w.close().unwrap();
+    assert_eq!(read_raw(t.path()).len(), 11);
+}
