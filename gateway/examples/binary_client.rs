@@ -54,8 +54,8 @@ fn parse_args() -> Result<Args, String> {
                     _ => return Err(bad("expected buy or sell")),
                 })
             }
-            "--price" => price = Some(parse_decimal(&value).map_err(|e| bad(e))?),
-            "--qty" => qty = Some(parse_decimal(&value).map_err(|e| bad(e))?),
+            "--price" => price = Some(parse_decimal(&value).map_err(bad)?),
+            "--qty" => qty = Some(parse_decimal(&value).map_err(bad)?),
             "--secs" => secs = value.parse().map_err(|_| bad("expected seconds"))?,
             "--client-order-id" => {
                 client_order_id =

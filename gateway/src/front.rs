@@ -161,6 +161,7 @@ impl Front {
     }
 
     /// Stamps and publishes a command; `false` when the ring is full.
+    #[allow(clippy::too_many_arguments)]
     pub fn publish_command(
         &mut self,
         kind: CommandKind,
@@ -612,6 +613,7 @@ impl Front {
     }
 
     /// Handles one HTTP request (not an upgrade).
+    #[allow(clippy::too_many_arguments)]
     pub fn on_http(
         &mut self,
         sid: u32,

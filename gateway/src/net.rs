@@ -518,11 +518,13 @@ impl Net {
             self.front.close(sid);
             return;
         }
-        let mut cfg = WebSocketConfig::default();
-        cfg.max_message_size = Some(self.limits.max_frame_bytes);
-        cfg.max_frame_size = Some(self.limits.max_frame_bytes);
-        // Bounded send buffer: a slow reader is cut off, not buffered forever.
-        cfg.max_write_buffer_size = self.front_send_bound();
+        // Bounded frames and send buffer: a slow reader is cut off, not buffered forever.
+        let cfg = WebSocketConfig {
+            max_message_size: Some(self.limits.max_frame_bytes),
+            max_frame_size: Some(self.limits.max_frame_bytes),
+            max_write_buffer_size: self.front_send_bound(),
+            ..WebSocketConfig::default()
+        };
         let ws = WebSocket::from_partially_read(stream, buf, Role::Server, Some(cfg));
         self.conns.insert(sid, Conn::Ws { ws: Box::new(ws) });
         self.front.close(sid);

@@ -41,8 +41,7 @@
 //!   login with [`encode_login`], not [`encode_request`].
 
 use super::json::{
-    ErrorCode, Op, PlaceOrder, Request, TraderOp, WireError, API_KEY_BYTES_MAX,
-    AVG_PRICE_EXTRA_DECIMALS,
+    avg_price, ErrorCode, Op, PlaceOrder, Request, TraderOp, WireError, API_KEY_BYTES_MAX,
 };
 use engine::{
     units_to_fixed, AdminOp, AssetId, Balance, ClOrdId, CommandKind, Directory, Event, ExecReport,
@@ -50,7 +49,6 @@ use engine::{
     RejectOp, Role, Seq, Side, Stp, SymbolInfo, SymbolSpec, Tif, TradeId, TxId, Units, UserId,
     FIXED_SCALE_MAX,
 };
-use rust_decimal::{Decimal, RoundingStrategy};
 use std::fmt;
 
 /// Version carried in the high nibble of the header's version/flags byte.
@@ -692,33 +690,7 @@ fn place(rd: &mut Rd<'_>) -> Result<PlaceOrder, String> {
     let display_qty = rd.opt_dec("display_qty")?;
     let symbol = rd.name("symbol")?;
     let client_order_id = rd.opt_cl_ord_id("client_order_id")?;
-    // The same edge checks, in the same words, as the JSON codec.
-    let ty = order_type.as_str();
-    if order_type.has_limit_price() && price.is_none() {
-        return Err(format!("missing field `price`: a {ty} order needs a price"));
-    }
-    if !order_type.has_limit_price() && price.is_some() {
-        return Err(format!("price: a {ty} order takes no price"));
-    }
-    if order_type.is_stop() && stop_price.is_none() {
-        return Err(format!(
-            "missing field `stop_price`: a {ty} order needs a stop_price"
-        ));
-    }
-    if !order_type.is_stop() && stop_price.is_some() {
-        return Err(format!("stop_price: a {ty} order takes no stop_price"));
-    }
-    if order_type.is_stop() && tif == Tif::Fok {
-        return Err(format!("tif: a {ty} order cannot be fok"));
-    }
-    let gtc_limit = order_type == OrderType::Limit && tif == Tif::Gtc;
-    if post_only && !gtc_limit {
-        return Err("post_only: only a gtc limit order can be post-only".into());
-    }
-    if display_qty.is_some() && !gtc_limit {
-        return Err("display_qty: only a gtc limit order can be an iceberg".into());
-    }
-    Ok(PlaceOrder {
+    let p = PlaceOrder {
         symbol,
         side,
         order_type,
@@ -730,7 +702,9 @@ fn place(rd: &mut Rd<'_>) -> Result<PlaceOrder, String> {
         post_only,
         stp,
         client_order_id,
-    })
+    };
+    p.check()?;
+    Ok(p)
 }
 
 /// The fixed part of a target (kind, order_id); the client id is read last.
@@ -1141,32 +1115,6 @@ fn put_exec(r: &ExecReport, dir: &Directory, out: &mut Vec<u8>) {
     put_str8(out, r.client_order_id.as_ref().map_or("", |c| c.as_str()));
     let fee_asset = fill.and_then(|f| asset_name(dir, f.fee_asset));
     put_str8(out, fee_asset.as_ref().map_or("", |n| n.as_str()));
-}
-
-/// `cum_quote / filled`, rounded half away from zero to
-/// [`AVG_PRICE_EXTRA_DECIMALS`] more decimals than the tick (at most 18);
-/// `None` before any fill. The JSON codec's rule, value for value (a test
-/// compares the two).
-fn avg_price(info: &SymbolInfo, quote_scale: u8, r: &ExecReport) -> Option<Fixed> {
-    if r.filled.get() <= 0 {
-        return None;
-    }
-    let quote =
-        Decimal::try_from_i128_with_scale(i128::from(r.cum_quote.get()), u32::from(quote_scale))
-            .ok()?;
-    let base = info.lots_to_fixed(r.filled);
-    let base =
-        Decimal::try_from_i128_with_scale(i128::from(base.mantissa), u32::from(base.scale)).ok()?;
-    let dp =
-        (info.spec.tick_size.normalized().scale + AVG_PRICE_EXTRA_DECIMALS).min(FIXED_SCALE_MAX);
-    let avg = quote
-        .checked_div(base)?
-        .round_dp_with_strategy(u32::from(dp), RoundingStrategy::MidpointAwayFromZero)
-        .normalize();
-    Some(Fixed::new(
-        i64::try_from(avg.mantissa()).ok()?,
-        u8::try_from(avg.scale()).ok()?,
-    ))
 }
 
 /// Writes a list reply over as many frames as it needs: each frame is the

@@ -252,6 +252,40 @@ pub enum TraderOp {
     },
 }
 
+impl PlaceOrder {
+    /// The field combinations an order type allows: checked at the edge by
+    /// every codec, with the same words, so bad input never reaches the ring.
+    pub fn check(&self) -> Result<(), String> {
+        let (order_type, tif) = (self.order_type, self.tif);
+        let ty = order_type.as_str();
+        if order_type.has_limit_price() && self.price.is_none() {
+            return Err(format!("missing field `price`: a {ty} order needs a price"));
+        }
+        if !order_type.has_limit_price() && self.price.is_some() {
+            return Err(format!("price: a {ty} order takes no price"));
+        }
+        if order_type.is_stop() && self.stop_price.is_none() {
+            return Err(format!(
+                "missing field `stop_price`: a {ty} order needs a stop_price"
+            ));
+        }
+        if !order_type.is_stop() && self.stop_price.is_some() {
+            return Err(format!("stop_price: a {ty} order takes no stop_price"));
+        }
+        if order_type.is_stop() && tif == Tif::Fok {
+            return Err(format!("tif: a {ty} order cannot be fok"));
+        }
+        let gtc_limit = order_type == OrderType::Limit && tif == Tif::Gtc;
+        if self.post_only && !gtc_limit {
+            return Err("post_only: only a gtc limit order can be post-only".into());
+        }
+        if self.display_qty.is_some() && !gtc_limit {
+            return Err("display_qty: only a gtc limit order can be an iceberg".into());
+        }
+        Ok(())
+    }
+}
+
 impl TraderOp {
     pub fn name(&self) -> &'static str {
         match self {
@@ -655,32 +689,7 @@ fn place(f: &Fields<'_>) -> Result<PlaceOrder, String> {
     let post_only = opt("post_only", f.post_only, p_bool)?.unwrap_or(false);
     let stp = opt("stp", f.stp, p_stp)?.unwrap_or_default();
     let client_order_id = opt("client_order_id", f.client_order_id, p_cl_ord_id)?;
-    let ty = order_type.as_str();
-    if order_type.has_limit_price() && price.is_none() {
-        return Err(format!("missing field `price`: a {ty} order needs a price"));
-    }
-    if !order_type.has_limit_price() && price.is_some() {
-        return Err(format!("price: a {ty} order takes no price"));
-    }
-    if order_type.is_stop() && stop_price.is_none() {
-        return Err(format!(
-            "missing field `stop_price`: a {ty} order needs a stop_price"
-        ));
-    }
-    if !order_type.is_stop() && stop_price.is_some() {
-        return Err(format!("stop_price: a {ty} order takes no stop_price"));
-    }
-    if order_type.is_stop() && tif == Tif::Fok {
-        return Err(format!("tif: a {ty} order cannot be fok"));
-    }
-    let gtc_limit = order_type == OrderType::Limit && tif == Tif::Gtc;
-    if post_only && !gtc_limit {
-        return Err("post_only: only a gtc limit order can be post-only".into());
-    }
-    if display_qty.is_some() && !gtc_limit {
-        return Err("display_qty: only a gtc limit order can be an iceberg".into());
-    }
-    Ok(PlaceOrder {
+    let p = PlaceOrder {
         symbol,
         side,
         order_type,
@@ -692,7 +701,9 @@ fn place(f: &Fields<'_>) -> Result<PlaceOrder, String> {
         post_only,
         stp,
         client_order_id,
-    })
+    };
+    p.check()?;
+    Ok(p)
 }
 
 fn target(f: &Fields<'_>) -> Result<OrderRef, String> {
@@ -1261,7 +1272,7 @@ fn write_exec(r: &ExecReport, dir: &Directory, req_id: Option<u64>, out: &mut St
 /// `cum_quote / filled`, rounded half away from zero to
 /// [`AVG_PRICE_EXTRA_DECIMALS`] more decimals than the tick; `None` before any
 /// fill (or for magnitudes no report can reach).
-fn avg_price(info: &SymbolInfo, quote_scale: u8, r: &ExecReport) -> Option<Fixed> {
+pub(crate) fn avg_price(info: &SymbolInfo, quote_scale: u8, r: &ExecReport) -> Option<Fixed> {
     if r.filled.get() <= 0 {
         return None;
     }
