@@ -8,8 +8,12 @@
 //! - Inside a level, orders form an intrusive doubly linked list through the
 //!   order slab (`prev`/`next` are slab indices), in time priority: removal
 //!   by id is O(1) once the level is found by binary search.
-//! - `Level::visible` is the sum of the visible quantity of its orders; a level
-//!   exists only while it has orders.
+//! - `Level::visible` is the sum of the visible quantity of its orders.
+//! - A level that empties stays in place (count 0) so that an order moving
+//!   back to that price does not shift the `Vec`; the BEST level is never
+//!   empty (emptied top levels are popped at once), and empty levels are
+//!   compacted away once they outnumber the live ones. Everything that walks
+//!   levels (L2, FOK, snapshots) skips empty ones.
 //! - At rest the best bid is below the best ask (checked by `invariants`).
 //! - Untriggered stops wait in ordered maps keyed by (stop price, order id),
 //!   outside the levels.
@@ -39,8 +43,10 @@ pub(crate) struct Level {
 #[derive(Clone, Debug)]
 pub(crate) struct BookSide {
     pub side: Side,
-    /// Sorted by `key` ascending: best last.
+    /// Sorted by `key` ascending: best last, and the last one never empty.
     pub levels: Vec<Level>,
+    /// Levels with no orders, kept for reuse.
+    pub empty: usize,
 }
 
 impl BookSide {
@@ -48,6 +54,7 @@ impl BookSide {
         BookSide {
             side,
             levels: Vec::new(),
+            empty: 0,
         }
     }
 
@@ -88,7 +95,12 @@ impl BookSide {
     #[inline]
     pub fn level_for(&mut self, price: Ticks) -> usize {
         match self.find(price) {
-            Ok(i) => i,
+            Ok(i) => {
+                if self.levels[i].count == 0 {
+                    self.empty -= 1;
+                }
+                i
+            }
             Err(i) => {
                 let key = self.key(price);
                 self.levels.insert(
@@ -123,10 +135,30 @@ impl BookSide {
         }
     }
 
+    /// The level at `pos` just lost its last order: pop it (and any empty
+    /// levels under it) if it was the best, else keep it for reuse, and
+    /// compact when empty levels outnumber live ones.
+    pub fn emptied(&mut self, pos: usize) {
+        if pos + 1 == self.levels.len() {
+            self.levels.pop();
+            while self.levels.last().is_some_and(|l| l.count == 0) {
+                self.levels.pop();
+                self.empty -= 1;
+            }
+        } else {
+            self.empty += 1;
+            if self.empty > 64 && self.empty * 2 > self.levels.len() {
+                self.levels.retain(|l| l.count > 0);
+                self.empty = 0;
+            }
+        }
+    }
+
     pub fn l2(&self, depth: usize) -> Vec<(Ticks, Lots)> {
         self.levels
             .iter()
             .rev()
+            .filter(|l| l.count > 0)
             .take(depth)
             .map(|l| (l.price, l.visible))
             .collect()

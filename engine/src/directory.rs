@@ -37,20 +37,31 @@ pub struct SymbolInfo {
     pub band: Option<(i64, i64)>,
 }
 
-impl SymbolInfo {
+/// What matching needs of a symbol, small enough to copy on the hot path
+/// (a [`SymbolInfo`] is about 190 bytes, mostly names).
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Hot {
+    pub id: SymbolId,
+    pub base: AssetId,
+    pub quote: AssetId,
+    pub tick: Fixed,
+    pub lot: Fixed,
+    pub min_lots: i64,
+    pub base_per_lot: i64,
+    pub quote_per_tick_lot: i64,
+    pub maker_fee_bps: u32,
+    pub taker_fee_bps: u32,
+    pub band: Option<(i64, i64)>,
+}
+
+impl Hot {
     #[inline]
     pub fn price_to_ticks(&self, p: Fixed) -> Option<Ticks> {
-        p.div_exact(self.spec.tick_size).map(Ticks::new)
+        p.div_exact(self.tick).map(Ticks::new)
     }
     #[inline]
     pub fn qty_to_lots(&self, q: Fixed) -> Option<Lots> {
-        q.div_exact(self.spec.lot_size).map(Lots::new)
-    }
-    pub fn ticks_to_fixed(&self, t: Ticks) -> Fixed {
-        mul_fixed(self.spec.tick_size, t.get())
-    }
-    pub fn lots_to_fixed(&self, l: Lots) -> Fixed {
-        mul_fixed(self.spec.lot_size, l.get())
+        q.div_exact(self.lot).map(Lots::new)
     }
     /// Quote units for `lots` at `price`, `None` on overflow.
     #[inline]
@@ -76,6 +87,50 @@ impl SymbolInfo {
             Side::Buy => p <= l * (den + num) as i128,
             Side::Sell => p >= l * (den - num) as i128,
         }
+    }
+}
+
+impl SymbolInfo {
+    #[inline]
+    pub(crate) fn hot(&self) -> Hot {
+        Hot {
+            id: self.id,
+            base: self.base,
+            quote: self.quote,
+            tick: self.spec.tick_size,
+            lot: self.spec.lot_size,
+            min_lots: self.min_lots,
+            base_per_lot: self.base_per_lot,
+            quote_per_tick_lot: self.quote_per_tick_lot,
+            maker_fee_bps: self.spec.maker_fee_bps,
+            taker_fee_bps: self.spec.taker_fee_bps,
+            band: self.band,
+        }
+    }
+    pub fn price_to_ticks(&self, p: Fixed) -> Option<Ticks> {
+        self.hot().price_to_ticks(p)
+    }
+    pub fn qty_to_lots(&self, q: Fixed) -> Option<Lots> {
+        self.hot().qty_to_lots(q)
+    }
+    pub fn ticks_to_fixed(&self, t: Ticks) -> Fixed {
+        mul_fixed(self.spec.tick_size, t.get())
+    }
+    pub fn lots_to_fixed(&self, l: Lots) -> Fixed {
+        mul_fixed(self.spec.lot_size, l.get())
+    }
+    /// Quote units for `lots` at `price`, `None` on overflow.
+    pub fn quote_units(&self, price: Ticks, lots: Lots) -> Option<i64> {
+        self.hot().quote_units(price, lots)
+    }
+    /// Base units in `lots`, `None` on overflow.
+    pub fn base_units(&self, lots: Lots) -> Option<i64> {
+        self.hot().base_units(lots)
+    }
+    /// Is `price` inside the band around the reference price `reference`
+    /// for an order on `side`? Always true without a band or a reference.
+    pub fn in_band(&self, side: Side, price: Ticks, reference: Option<Ticks>) -> bool {
+        self.hot().in_band(side, price, reference)
     }
 }
 

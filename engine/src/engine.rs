@@ -18,6 +18,7 @@
 
 use crate::accounts::*;
 use crate::book::*;
+use crate::directory::Hot;
 use crate::*;
 use bincode::{Decode, Encode};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -122,6 +123,33 @@ impl Order {
             Some(self.price)
         } else {
             None
+        }
+    }
+}
+
+/// The fields of an order that matching reads, copied small.
+#[derive(Copy, Clone)]
+struct View {
+    symbol: SymbolId,
+    side: Side,
+    acct: u32,
+    stp: Stp,
+    tif: Tif,
+    post_only: bool,
+    limit: Option<Ticks>,
+}
+
+impl View {
+    #[inline]
+    fn of(o: &Order) -> View {
+        View {
+            symbol: o.symbol,
+            side: o.side,
+            acct: o.acct,
+            stp: o.stp,
+            tif: o.tif,
+            post_only: o.post_only,
+            limit: o.limit(),
         }
     }
 }
@@ -341,7 +369,7 @@ impl Engine {
             return rej.emit(Reason::UnknownSymbol, out);
         };
         rej.symbol = Some(sym);
-        let si = self.dir.symbol(sym);
+        let si = self.dir.symbol(sym).hot();
         let book = &self.books[sym.0 as usize];
         if book.halted {
             return rej.emit(Reason::MarketHalted, out);
@@ -478,10 +506,10 @@ impl Engine {
     /// Matches the order at `idx` (not in any level) against the other side,
     /// then rests its remainder (GTC limit) or cancels it.
     fn match_incoming(&mut self, cx: Ctx, idx: u32, band_ref: Option<Ticks>, out: &mut Vec<Event>) {
-        let o = self.orders[idx as usize];
+        let o = View::of(&self.orders[idx as usize]);
         let s = o.symbol.0 as usize;
-        let si = *self.dir.symbol(o.symbol);
-        let limit = o.limit();
+        let si = self.dir.symbol(o.symbol).hot();
+        let limit = o.limit;
         let opp = o.side.opposite();
         if o.post_only && self.books[s].side(opp).crossed_by(limit) {
             return self.close_incoming(cx, idx, Reason::PostOnlyWouldCross, out);
@@ -582,7 +610,7 @@ impl Engine {
     fn fill(
         &mut self,
         cx: Ctx,
-        si: &SymbolInfo,
+        si: &Hot,
         maker: u32,
         taker: u32,
         px: Ticks,
@@ -591,20 +619,23 @@ impl Engine {
     ) {
         let quote_amt = (px.get() as i128 * q.get() as i128 * si.quote_per_tick_lot as i128) as i64;
         let base_amt = q.get() * si.base_per_lot;
-        let (m, t) = (self.orders[maker as usize], self.orders[taker as usize]);
+        let (m, t) = (
+            View::of(&self.orders[maker as usize]),
+            View::of(&self.orders[taker as usize]),
+        );
         let (buyer, seller) = if t.side == Side::Buy {
             (&t, &m)
         } else {
             (&m, &t)
         };
         let (buyer_bps, seller_bps) = if t.side == Side::Buy {
-            (si.spec.taker_fee_bps, si.spec.maker_fee_bps)
+            (si.taker_fee_bps, si.maker_fee_bps)
         } else {
-            (si.spec.maker_fee_bps, si.spec.taker_fee_bps)
+            (si.maker_fee_bps, si.taker_fee_bps)
         };
         // The buyer pays: from its lock at its own limit (the excess returns),
         // or, without a limit, from what is available.
-        match buyer.limit() {
+        match buyer.limit {
             Some(lim) => {
                 let locked =
                     (lim.get() as i128 * q.get() as i128 * si.quote_per_tick_lot as i128) as i64;
@@ -677,13 +708,13 @@ impl Engine {
         let mo = self.orders[maker as usize];
         side.levels[pos].visible = Lots::new(side.levels[pos].visible.get() - q.get());
         let level_qty = if mo.remaining() == 0 {
-            let v = unlink(&mut side.levels, &mut self.orders, pos, maker);
+            let v = unlink(side, &mut self.orders, pos, maker);
             self.close(maker);
             v
         } else if mo.visible.get() == 0 {
             let slice = Lots::new(mo.display.get().min(mo.remaining()));
             if side.levels[pos].count > 1 {
-                unlink(&mut side.levels, &mut self.orders, pos, maker);
+                unlink(side, &mut self.orders, pos, maker);
                 self.orders[maker as usize].visible = slice;
                 push_tail(&mut side.levels[pos], &mut self.orders, maker);
             } else {
@@ -764,7 +795,7 @@ impl Engine {
             OrderState::Resting => {
                 let side = book.side_mut(o.side);
                 if let Ok(pos) = side.find(o.price) {
-                    let v = unlink(&mut side.levels, &mut self.orders, pos, idx);
+                    let v = unlink(side, &mut self.orders, pos, idx);
                     out.push(Event::Level {
                         symbol: o.symbol,
                         side: o.side,
@@ -954,7 +985,7 @@ impl Engine {
         if o.state == OrderState::Stop {
             return out.push(reject(Reason::Unsupported));
         }
-        let si = *self.dir.symbol(sym);
+        let si = self.dir.symbol(sym).hot();
         let s = sym.0 as usize;
         if self.books[s].halted {
             return out.push(reject(Reason::MarketHalted));
@@ -1043,7 +1074,7 @@ impl Engine {
             return;
         }
         if let Some(pos) = pos {
-            let v = unlink(&mut side.levels, &mut self.orders, pos, idx);
+            let v = unlink(side, &mut self.orders, pos, idx);
             out.push(Event::Level {
                 symbol: sym,
                 side: o.side,
@@ -1322,14 +1353,14 @@ impl Rejected<'_> {
     }
 }
 
-/// Removes `idx` from the level at `pos`; drops the level when it empties.
-/// Returns the level's visible quantity afterwards (zero when dropped).
-fn unlink(levels: &mut Vec<Level>, orders: &mut [Order], pos: usize, idx: u32) -> Lots {
+/// Removes `idx` from the level at `pos` (see [`BookSide::emptied`] for what
+/// happens to a level that empties). Returns the level's visible quantity afterwards.
+fn unlink(side: &mut BookSide, orders: &mut [Order], pos: usize, idx: u32) -> Lots {
     let (prev, next, vis) = {
         let o = &orders[idx as usize];
         (o.prev, o.next, o.visible)
     };
-    let lvl = &mut levels[pos];
+    let lvl = &mut side.levels[pos];
     if prev == NIL {
         lvl.head = next;
     } else {
@@ -1345,12 +1376,11 @@ fn unlink(levels: &mut Vec<Level>, orders: &mut [Order], pos: usize, idx: u32) -
     let o = &mut orders[idx as usize];
     o.prev = NIL;
     o.next = NIL;
+    let v = lvl.visible;
     if lvl.count == 0 {
-        levels.remove(pos);
-        Lots::ZERO
-    } else {
-        lvl.visible
+        side.emptied(pos);
     }
+    v
 }
 
 /// Appends `idx` at the back of `lvl`'s queue.

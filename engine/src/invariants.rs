@@ -78,6 +78,12 @@ impl Engine {
             let si = self.dir.symbol(sym);
             let mut in_book = 0usize;
             for side in [&book.bids, &book.asks] {
+                ensure!(
+                    side.best().is_none_or(|l| l.count > 0),
+                    "best level of {} is empty",
+                    si.spec.symbol
+                );
+                let mut empty = 0usize;
                 for w in side.levels.windows(2) {
                     ensure!(
                         w[0].key < w[1].key,
@@ -119,7 +125,8 @@ impl Engine {
                         cur = o.next;
                     }
                     ensure!(lvl.tail == prev, "level tail wrong");
-                    ensure!(count > 0 && count == lvl.count, "level count wrong");
+                    ensure!(count == lvl.count, "level count wrong");
+                    empty += (count == 0) as usize;
                     ensure!(
                         vis == lvl.visible.get(),
                         "level visible total wrong at {:?}",
@@ -127,6 +134,12 @@ impl Engine {
                     );
                     in_book += count as usize;
                 }
+                ensure!(
+                    empty == side.empty,
+                    "empty level count {} but {} found",
+                    side.empty,
+                    empty
+                );
             }
             if let (Some(b), Some(a)) = (book.bids.best(), book.asks.best()) {
                 ensure!(

@@ -24,6 +24,7 @@ mod directory;
 mod engine;
 mod event;
 mod invariants;
+pub mod market_data;
 mod snapshot;
 mod types;
 

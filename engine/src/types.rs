@@ -112,11 +112,19 @@ impl Fixed {
 
     /// `self / unit` when that is a whole number; `None` otherwise, or when
     /// `unit` is not positive, or the result does not fit an `i64`.
+    #[inline]
     pub fn div_exact(self, unit: Fixed) -> Option<i64> {
         if unit.mantissa <= 0 || self.scale > FIXED_SCALE_MAX || unit.scale > FIXED_SCALE_MAX {
             return None;
         }
+        // Fast path in i64 (no 128-bit division): both sides brought to the
+        // larger scale; exact and equal to the i128 path whenever nothing overflows.
         let s = self.scale.max(unit.scale);
+        let a = (POW10[(s - self.scale) as usize] as i64).checked_mul(self.mantissa);
+        let b = (POW10[(s - unit.scale) as usize] as i64).checked_mul(unit.mantissa);
+        if let (Some(a), Some(b)) = (a, b) {
+            return if a % b == 0 { Some(a / b) } else { None };
+        }
         let a = self.mantissa as i128 * POW10[(s - self.scale) as usize];
         let b = unit.mantissa as i128 * POW10[(s - unit.scale) as usize];
         if a % b != 0 {

@@ -682,3 +682,29 @@ fn sequence_gaps_are_refused_and_time_is_clamped() {
     e.apply(&c(2, 50), &mut out).unwrap();
     assert_eq!(e.last_ts_ns(), 100);
 }
+
+#[test]
+fn emptied_levels_are_reused_and_compacted_without_changing_the_book() {
+    let mut m = Sim::standard(2, None);
+    // 300 bids at distinct prices, then cancel all but every 10th: empty levels
+    // pile up under the best and get compacted; the book must not change shape.
+    for i in 0..300u64 {
+        m.limit(1, Buy, &format!("{}", 1000 + i), "0.0001");
+    }
+    for id in 1..=300u64 {
+        if id % 10 != 0 {
+            m.cancel(1, id);
+        }
+    }
+    let bids: Vec<String> = m.book(SYM).0.into_iter().map(|(p, _)| p).collect();
+    let want: Vec<String> = (1..=30u64)
+        .rev()
+        .map(|k| format!("{}", 999 + 10 * k))
+        .collect();
+    assert_eq!(bids, want);
+    // Reuse a price whose level was emptied, then trade through the top.
+    m.limit(1, Buy, "1100", "0.0001");
+    let r = m.place(market(2, Sell, "0.0003"));
+    assert_eq!(r.iter().filter(|r| r.exec_type == Trade).count(), 6);
+    assert_eq!(m.book(SYM).0[0], s("1269", "0.0001"));
+}
