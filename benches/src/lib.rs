@@ -1,1 +1,26 @@
-//! benches
+//! Ringex benchmarks: the command flows every engine is fed, the peer engines
+//! they are compared with, and the harnesses that time them.
+//!
+//! What this crate owns:
+//! - [`flows`]: deterministic generators (`mix`, `deep`) and real-data mappings
+//!   (`lobster`, `itch`) that turn into one [`flowfile::Flow`]: untimed setup
+//!   commands followed by the measured commands.
+//! - [`flowfile`]: the command file a flow is written to once, so that ringex
+//!   and the peers run exactly the same commands (layout in `docs/flows.md`).
+//! - [`itch`]: a NASDAQ TotalView-ITCH 5.0 reader.
+//! - [`peers`]: one [`peers::BookEngine`] per engine (ringex, `matchcore`,
+//!   `lobster`), each mapping our commands to its closest operations.
+//! - [`throughput`]: the engine-throughput benchmark as a library entry, so a
+//!   smoke test can run it on a tiny flow; [`results`] writes its JSON lines.
+//!
+//! What it must never do: assert on timings in tests, or read anything but
+//! the files it is pointed at (data under `../shared/data`, see [`data`]).
+
+pub mod data;
+pub mod flowfile;
+pub mod flows;
+pub mod itch;
+pub mod peers;
+pub mod results;
+pub mod rng;
+pub mod throughput;
