@@ -77,6 +77,13 @@ pub struct Session {
     http_keep_alive: bool,
 }
 
+impl Session {
+    /// Is this (HTTP) session waiting for the engine's answer?
+    pub fn http_busy(&self) -> bool {
+        self.http_wait.is_some()
+    }
+}
+
 /// A request arrived at a session, already decoded or refused by its codec.
 pub type Decoded = Result<Request, WireError>;
 
@@ -434,12 +441,14 @@ impl Front {
                         .get(&o.session)
                         .is_some_and(|s| s.wire == Wire::Http)
                 {
-                    // HTTP order entry: the sender is not a logged-in session.
-                    let owner_is_listed = self
-                        .by_user
-                        .get(&r.user)
-                        .is_some_and(|v| v.contains(&o.session));
-                    if !owner_is_listed {
+                    // HTTP order entry: the sender is not a logged-in session;
+                    // it gets its own order's reports, never another user's.
+                    let sender = self
+                        .sessions
+                        .get(&o.session)
+                        .and_then(|s| s.user)
+                        .map(|u| u.0);
+                    if sender == Some(r.user) {
                         self.push_event(o.session, ev, o.req_id);
                     }
                 }

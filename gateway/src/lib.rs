@@ -17,5 +17,5 @@ pub mod front;
 pub mod http;
 pub mod metrics;
 pub mod net;
-pub mod session;
 pub mod pipeline;
+pub mod session;

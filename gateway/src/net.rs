@@ -231,6 +231,14 @@ impl Net {
             self.read(sid, now_ns, mono_ns);
         }
         work += self.drain_outbound(mono_ns);
+        for (&sid, c) in &self.conns {
+            if let Conn::Http { buf, .. } = c {
+                if !buf.is_empty() && !self.front.http_busy(sid) && !self.read_again.contains(&sid)
+                {
+                    self.read_again.push(sid);
+                }
+            }
+        }
         self.retry_cancels(now_ns, mono_ns);
         work += self.flush_all();
         self.sweep_idle();
@@ -421,71 +429,71 @@ impl Net {
                     }
                 }
             }
-            Conn::Http { stream, buf, .. } => {
+            Conn::Http { stream, buf, since } => {
                 let (_, eof) = read_some(
                     stream,
                     buf,
                     self.limits.http_head_max + self.limits.http_body_max + 1,
                 );
-                if self.front.http_busy(sid) {
-                    // One request at a time: the next waits until this one is answered.
-                    if eof {
-                        self.to_close.push((sid, None));
-                    }
-                    return;
-                }
-                match http::parse(buf, self.limits.http_head_max, self.limits.http_body_max) {
-                    Ok(None) => {
-                        if eof {
-                            self.to_close.push((sid, None));
-                        }
-                    }
-                    Err(e) => {
-                        let (status, msg) = match e {
-                            http::ParseError::TooLarge => (413, "request too large".to_string()),
-                            http::ParseError::Bad(m) => (400, format!("bad request: {m}")),
-                        };
-                        let mut out = Vec::new();
-                        let body = format!(
-                            "{{\"type\":\"error\",\"code\":\"{}\",\"message\":{}}}",
-                            if status == 413 {
-                                "too_large"
-                            } else {
-                                "malformed"
-                            },
-                            serde_json::Value::String(msg)
-                        );
-                        http::response(status, "application/json", &body, false, &mut out);
-                        if let Some(s) = self.front.sessions.get_mut(&sid) {
-                            s.out.push_bytes(&out);
-                            s.out.close = Some("bad http request".into());
-                        }
-                        buf.clear();
-                    }
-                    Ok(Some((req, used))) => {
-                        buf.drain(..used);
-                        if req.upgrade_websocket {
-                            self.upgrade(sid, req, mono_ns);
-                            return;
-                        }
-                        let applied = self.shared.applied_seq.load(Ordering::Acquire);
-                        self.front.on_http(
-                            sid,
-                            &req,
-                            now_ns,
-                            &mut publish,
-                            metrics,
-                            applied,
-                            depths,
-                        );
-                        if !req.keep_alive {
+                // Requests are answered one at a time, in order (pipelining):
+                // the next is parsed once the one before is answered.
+                while !self.front.http_busy(sid) {
+                    match http::parse(buf, self.limits.http_head_max, self.limits.http_body_max) {
+                        Ok(None) => break,
+                        Err(e) => {
+                            let (status, code, msg) = match e {
+                                http::ParseError::TooLarge => {
+                                    (413, "too_large", "request too large".to_string())
+                                }
+                                http::ParseError::Bad(m) => {
+                                    (400, "malformed", format!("bad request: {m}"))
+                                }
+                            };
+                            let body = format!(
+                                "{{\"type\":\"error\",\"code\":\"{code}\",\"message\":{}}}",
+                                serde_json::Value::String(msg)
+                            );
+                            let mut out = Vec::new();
+                            http::response(status, "application/json", &body, false, &mut out);
                             if let Some(s) = self.front.sessions.get_mut(&sid) {
-                                s.out.close = s.out.close.take().or(Some(String::new()));
+                                s.out.push_bytes(&out);
+                                s.out.close = Some("bad http request".into());
+                            }
+                            buf.clear();
+                            break;
+                        }
+                        Ok(Some((req, used))) => {
+                            buf.drain(..used);
+                            *since = Instant::now();
+                            if req.upgrade_websocket {
+                                self.upgrade(sid, req, mono_ns);
+                                return;
+                            }
+                            let applied = self.shared.applied_seq.load(Ordering::Acquire);
+                            self.front.on_http(
+                                sid,
+                                &req,
+                                now_ns,
+                                &mut publish,
+                                metrics,
+                                applied,
+                                depths,
+                            );
+                            if !req.keep_alive {
+                                // Closed once its answer is written (see flush_all).
+                                if let Some(s) = self.front.sessions.get_mut(&sid) {
+                                    s.out.close = s.out.close.take().or(Some(String::new()));
+                                }
+                                buf.clear();
+                                break;
                             }
                         }
-                        if let Some(Conn::Http { since, .. }) = self.conns.get_mut(&sid) {
-                            *since = Instant::now();
-                        }
+                    }
+                }
+                if eof {
+                    // The peer finished sending: answer what is pending, then close.
+                    if let Some(s) = self.front.sessions.get_mut(&sid) {
+                        s.out.close = s.out.close.take().or(Some(String::new()));
                     }
                 }
             }
@@ -641,7 +649,8 @@ impl Net {
             if res.is_err() {
                 self.to_close.push((sid, None));
             } else if let Some(reason) = &s.out.close {
-                if s.out.is_empty() || reason.starts_with("slow consumer") {
+                let answer_pending = s.wire == Wire::Http && s.http_busy();
+                if (s.out.is_empty() && !answer_pending) || s.out.overflowed {
                     self.to_close.push((sid, Some(reason.clone())));
                 }
             }

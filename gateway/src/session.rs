@@ -52,8 +52,11 @@ pub struct Outbox {
     pub bytes: Vec<u8>,
     /// Bytes queued in `text` and `bytes` together.
     pub queued: usize,
-    /// Set when the session must be closed after what is queued, and why.
+    /// Set when the session must be closed once what is queued is written, and why.
     pub close: Option<String>,
+    /// The queue passed its bound: nothing more is queued and the session is
+    /// closed at once (a slow reader is not waited for).
+    pub overflowed: bool,
     pub max_bytes: usize,
 }
 
@@ -67,11 +70,11 @@ impl Outbox {
 
     /// Queues a text message; over the bound, marks the session for closing.
     pub fn push_text(&mut self, s: String) {
-        if self.close.is_some() {
+        if self.overflowed {
             return;
         }
         if self.queued + s.len() > self.max_bytes {
-            self.close = Some("slow consumer: send queue full".into());
+            self.overflow();
             return;
         }
         self.queued += s.len();
@@ -80,15 +83,20 @@ impl Outbox {
 
     /// Queues raw bytes; over the bound, marks the session for closing.
     pub fn push_bytes(&mut self, b: &[u8]) {
-        if self.close.is_some() {
+        if self.overflowed {
             return;
         }
         if self.queued + b.len() > self.max_bytes {
-            self.close = Some("slow consumer: send queue full".into());
+            self.overflow();
             return;
         }
         self.queued += b.len();
         self.bytes.extend_from_slice(b);
+    }
+
+    fn overflow(&mut self) {
+        self.overflowed = true;
+        self.close = Some("slow consumer: send queue full".into());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -121,7 +129,17 @@ mod tests {
         o.push_bytes(b"1234");
         assert!(o.close.is_none());
         o.push_text("xx".into());
-        assert!(o.close.as_deref().unwrap().contains("slow consumer"));
+        assert!(o.overflowed && o.close.as_deref().unwrap().contains("slow consumer"));
         assert_eq!(o.queued, 9);
+        o.push_bytes(b"1");
+        assert_eq!(o.queued, 9, "nothing is queued after an overflow");
+    }
+
+    #[test]
+    fn a_session_marked_for_closing_still_queues_its_answer() {
+        let mut o = Outbox::new(100);
+        o.close = Some(String::new());
+        o.push_bytes(b"HTTP/1.1 200 OK");
+        assert_eq!(o.bytes, b"HTTP/1.1 200 OK");
     }
 }
