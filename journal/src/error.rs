@@ -41,14 +41,23 @@ impl fmt::Display for Defect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Defect::SegmentHeader(why) => write!(f, "bad segment header ({why})"),
-            Defect::SegmentName { name_seq, header_seq } => {
-                write!(f, "file name says first seq {name_seq}, header says {header_seq}")
+            Defect::SegmentName {
+                name_seq,
+                header_seq,
+            } => {
+                write!(
+                    f,
+                    "file name says first seq {name_seq}, header says {header_seq}"
+                )
             }
             Defect::SegmentStart { expected, found } => {
                 write!(f, "segment starts at seq {found}, expected {expected}")
             }
             Defect::Length { len } => write!(f, "record length {len} out of range"),
-            Defect::Truncated { file_len, segment_bytes } => write!(
+            Defect::Truncated {
+                file_len,
+                segment_bytes,
+            } => write!(
                 f,
                 "file ends early ({file_len} bytes, segment is {segment_bytes})"
             ),
@@ -57,10 +66,16 @@ impl fmt::Display for Defect {
                 "checksum mismatch (stored {stored:#010x}, computed {computed:#010x})"
             ),
             Defect::SeqDiscontinuity { expected, found } => {
-                write!(f, "sequence discontinuity: expected {expected}, found {found}")
+                write!(
+                    f,
+                    "sequence discontinuity: expected {expected}, found {found}"
+                )
             }
             Defect::GarbageAfterEnd { at } => {
-                write!(f, "non-zero bytes at offset {at} after the end-of-data marker")
+                write!(
+                    f,
+                    "non-zero bytes at offset {at} after the end-of-data marker"
+                )
             }
             Defect::Undecodable(why) => write!(f, "payload is not a valid command: {why}"),
         }
@@ -97,7 +112,11 @@ impl fmt::Display for TornTail {
             }
         )?;
         if !self.later_segments.is_empty() {
-            write!(f, "; {} later segment(s) hold no valid record", self.later_segments.len())?;
+            write!(
+                f,
+                "; {} later segment(s) hold no valid record",
+                self.later_segments.len()
+            )?;
         }
         Ok(())
     }
@@ -110,14 +129,26 @@ pub enum SnapshotDefect {
     /// Shorter than its header, bad magic, unknown version, bad header crc.
     Header(&'static str),
     /// The file name's sequence number disagrees with the header.
-    Name { name_seq: u64, header_seq: u64 },
+    Name {
+        name_seq: u64,
+        header_seq: u64,
+    },
     /// The payload length in the header disagrees with the file.
-    PayloadLength { header: u64, actual: u64 },
-    PayloadChecksum { stored: u32, computed: u32 },
+    PayloadLength {
+        header: u64,
+        actual: u64,
+    },
+    PayloadChecksum {
+        stored: u32,
+        computed: u32,
+    },
     /// The engine refused the payload.
     Engine(String),
     /// The restored engine's last sequence number differs from the header's.
-    EngineSeq { header: u64, engine: u64 },
+    EngineSeq {
+        header: u64,
+        engine: u64,
+    },
     /// The restored engine's state hash differs from the header's.
     StateHash,
 }
@@ -126,7 +157,10 @@ impl fmt::Display for SnapshotDefect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SnapshotDefect::Header(why) => write!(f, "bad snapshot header ({why})"),
-            SnapshotDefect::Name { name_seq, header_seq } => {
+            SnapshotDefect::Name {
+                name_seq,
+                header_seq,
+            } => {
                 write!(f, "file name says seq {name_seq}, header says {header_seq}")
             }
             SnapshotDefect::PayloadLength { header, actual } => {
@@ -178,7 +212,10 @@ pub enum JournalError {
     /// A reader was asked to start at `wanted` but the journal starts later.
     Missing { wanted: u64, first: u64 },
     /// A snapshot file is damaged (see [`crate::snapshot`] for fallback rules).
-    Snapshot { path: PathBuf, defect: SnapshotDefect },
+    Snapshot {
+        path: PathBuf,
+        defect: SnapshotDefect,
+    },
     /// The newest usable snapshot covers more than the journal holds.
     SnapshotAheadOfJournal {
         snapshot: PathBuf,
@@ -193,7 +230,11 @@ pub enum JournalError {
 
 impl JournalError {
     pub(crate) fn io(op: &'static str, path: &Path, source: io::Error) -> JournalError {
-        JournalError::Io { op, path: path.to_path_buf(), source }
+        JournalError::Io {
+            op,
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -204,7 +245,13 @@ impl fmt::Display for JournalError {
                 write!(f, "{op} {}: {source}", path.display())
             }
             JournalError::Config(why) => write!(f, "journal config: {why}"),
-            JournalError::Corrupt { segment, offset, seq, defect, next_valid_seq } => {
+            JournalError::Corrupt {
+                segment,
+                offset,
+                seq,
+                defect,
+                next_valid_seq,
+            } => {
                 write!(
                     f,
                     "journal corrupt at seq {seq}: {defect} in {} at byte offset {offset}",
@@ -216,7 +263,10 @@ impl fmt::Display for JournalError {
                 Ok(())
             }
             JournalError::OutOfSequence { expected, got } => {
-                write!(f, "journal append out of sequence: expected {expected}, got {got}")
+                write!(
+                    f,
+                    "journal append out of sequence: expected {expected}, got {got}"
+                )
             }
             JournalError::PayloadSize { len } => write!(
                 f,
@@ -231,14 +281,21 @@ impl fmt::Display for JournalError {
             JournalError::Snapshot { path, defect } => {
                 write!(f, "snapshot {}: {defect}", path.display())
             }
-            JournalError::SnapshotAheadOfJournal { snapshot, snapshot_seq, journal_next_seq } => {
+            JournalError::SnapshotAheadOfJournal {
+                snapshot,
+                snapshot_seq,
+                journal_next_seq,
+            } => {
                 write!(
                     f,
                     "snapshot {} covers up to seq {snapshot_seq} but the journal ends before seq {journal_next_seq}",
                     snapshot.display()
                 )
             }
-            JournalError::JournalGap { needed, journal_next_seq } => write!(
+            JournalError::JournalGap {
+                needed,
+                journal_next_seq,
+            } => write!(
                 f,
                 "journal does not continue at seq {needed} (it continues at {journal_next_seq})"
             ),

@@ -84,12 +84,15 @@ impl SegmentHeader {
         if u32_at(b, 12) as usize != SEGMENT_HEADER_LEN {
             return Err(Defect::SegmentHeader("unexpected header length"));
         }
-        let h = SegmentHeader { first_seq: u64_at(b, 16), segment_bytes: u64_at(b, 24) };
+        let h = SegmentHeader {
+            first_seq: u64_at(b, 16),
+            segment_bytes: u64_at(b, 24),
+        };
         if h.first_seq == 0 {
             return Err(Defect::SegmentHeader("first seq is 0"));
         }
         if (h.segment_bytes as usize) < SEGMENT_HEADER_LEN + frame_len(PAYLOAD_MAX)
-            || h.segment_bytes % 8 != 0
+            || h.segment_bytes & 7 != 0
         {
             return Err(Defect::SegmentHeader("implausible segment size"));
         }
@@ -101,7 +104,12 @@ impl SegmentHeader {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Parsed {
     /// An intact frame; `next` is the offset of the following one.
-    Frame { seq: u64, ts_ns: u64, payload: std::ops::Range<usize>, next: usize },
+    Frame {
+        seq: u64,
+        ts_ns: u64,
+        payload: std::ops::Range<usize>,
+        next: usize,
+    },
     /// The clean end of this segment's data: the rest is zero (or too small
     /// for a frame and zero).
     End,
@@ -113,22 +121,29 @@ pub(crate) enum Parsed {
 /// declares (`bytes` is shorter when the file was truncated).
 pub(crate) fn parse_frame(bytes: &[u8], segment_bytes: usize, off: usize) -> Parsed {
     let avail = bytes.len();
-    debug_assert!(avail <= segment_bytes && off % 8 == 0);
-    let truncated = Defect::Truncated { file_len: avail as u64, segment_bytes: segment_bytes as u64 };
+    debug_assert!(avail <= segment_bytes && off & 7 == 0);
+    let truncated = Defect::Truncated {
+        file_len: avail as u64,
+        segment_bytes: segment_bytes as u64,
+    };
     if off + FRAME_HEADER_LEN > avail {
         if avail < segment_bytes {
             return Parsed::Bad(truncated);
         }
         // Less than a frame header of room left: the segment is full.
         return match first_nonzero(&bytes[off..]) {
-            Some(nz) => Parsed::Bad(Defect::GarbageAfterEnd { at: (off + nz) as u64 }),
+            Some(nz) => Parsed::Bad(Defect::GarbageAfterEnd {
+                at: (off + nz) as u64,
+            }),
             None => Parsed::End,
         };
     }
     let len = u32_at(bytes, off);
     if len == 0 {
         return match first_nonzero(&bytes[off..]) {
-            Some(nz) => Parsed::Bad(Defect::GarbageAfterEnd { at: (off + nz) as u64 }),
+            Some(nz) => Parsed::Bad(Defect::GarbageAfterEnd {
+                at: (off + nz) as u64,
+            }),
             None if avail < segment_bytes => Parsed::Bad(truncated),
             None => Parsed::End,
         };
@@ -227,7 +242,11 @@ mod tests {
     fn segment_with(records: &[(u64, &[u8])], size: usize) -> Vec<u8> {
         let mut b = vec![0u8; size];
         b[..SEGMENT_HEADER_LEN].copy_from_slice(
-            &SegmentHeader { first_seq: records[0].0, segment_bytes: size as u64 }.encode(),
+            &SegmentHeader {
+                first_seq: records[0].0,
+                segment_bytes: size as u64,
+            }
+            .encode(),
         );
         let mut off = SEGMENT_HEADER_LEN;
         for (seq, p) in records {
@@ -240,7 +259,10 @@ mod tests {
 
     #[test]
     fn header_round_trips_and_rejects_damage() {
-        let h = SegmentHeader { first_seq: 42, segment_bytes: 65536 };
+        let h = SegmentHeader {
+            first_seq: 42,
+            segment_bytes: 65536,
+        };
         let mut b = h.encode();
         assert_eq!(SegmentHeader::decode(&b), Ok(h));
         for i in 0..36 {
@@ -257,7 +279,12 @@ mod tests {
         let mut off = SEGMENT_HEADER_LEN;
         for (want, plen) in [(1u64, 3usize), (2, 8), (3, 100)] {
             match parse_frame(&b, 4096, off) {
-                Parsed::Frame { seq, ts_ns, payload, next } => {
+                Parsed::Frame {
+                    seq,
+                    ts_ns,
+                    payload,
+                    next,
+                } => {
                     assert_eq!((seq, ts_ns, payload.len()), (want, want * 10, plen));
                     assert_eq!(next % 8, 0);
                     off = next;
@@ -273,17 +300,32 @@ mod tests {
         let mut b = segment_with(&[(1, b"hello")], 4096);
         let at = SEGMENT_HEADER_LEN;
         b[at + 26] ^= 1;
-        assert!(matches!(parse_frame(&b, 4096, at), Parsed::Bad(Defect::Checksum { .. })));
+        assert!(matches!(
+            parse_frame(&b, 4096, at),
+            Parsed::Bad(Defect::Checksum { .. })
+        ));
         b[at + 26] ^= 1;
         b[at..at + 4].copy_from_slice(&(PAYLOAD_MAX as u32 + 1).to_le_bytes());
-        assert!(matches!(parse_frame(&b, 4096, at), Parsed::Bad(Defect::Length { .. })));
+        assert!(matches!(
+            parse_frame(&b, 4096, at),
+            Parsed::Bad(Defect::Length { .. })
+        ));
         b[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
-        assert!(matches!(parse_frame(&b, 4096, at), Parsed::Bad(Defect::GarbageAfterEnd { .. })));
+        assert!(matches!(
+            parse_frame(&b, 4096, at),
+            Parsed::Bad(Defect::GarbageAfterEnd { .. })
+        ));
         // A file cut short inside a frame.
         let b = segment_with(&[(1, b"hello")], 4096);
-        assert!(matches!(parse_frame(&b[..80], 4096, at), Parsed::Bad(Defect::Truncated { .. })));
+        assert!(matches!(
+            parse_frame(&b[..80], 4096, at),
+            Parsed::Bad(Defect::Truncated { .. })
+        ));
         // A file cut short exactly at the end of data.
-        assert!(matches!(parse_frame(&b[..96], 4096, 96), Parsed::Bad(Defect::Truncated { .. })));
+        assert!(matches!(
+            parse_frame(&b[..96], 4096, 96),
+            Parsed::Bad(Defect::Truncated { .. })
+        ));
     }
 
     #[test]
@@ -308,7 +350,10 @@ mod tests {
     fn find_frame_skips_garbage_and_zeros() {
         let b = segment_with(&[(5, b"payload!"), (6, b"x")], 8192);
         assert_eq!(find_frame(&b, 0), Some((SEGMENT_HEADER_LEN, 5)));
-        assert_eq!(find_frame(&b, SEGMENT_HEADER_LEN + 1), Some((SEGMENT_HEADER_LEN + 32, 6)));
+        assert_eq!(
+            find_frame(&b, SEGMENT_HEADER_LEN + 1),
+            Some((SEGMENT_HEADER_LEN + 32, 6))
+        );
         assert_eq!(find_frame(&b, SEGMENT_HEADER_LEN + 40), None);
     }
 }

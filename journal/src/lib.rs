@@ -19,10 +19,13 @@
 //!   checks out and replays the journal after it.
 //!
 //! What it must never do: allocate or wait for I/O per appended record (a
-//! `Fsync` flush waits once per batch), let outputs of a record go before the
-//! record is appended, or let two writers use one directory (the caller
-//! ensures there is a single [`JournalWriter`] per data directory, and that
-//! nothing else modifies or truncates its files while it is in use).
+//! `Fsync` flush waits once per batch), or let outputs of a record go before
+//! the record is appended.
+//!
+//! The caller's side of the contract (not checked): one [`JournalWriter`] per
+//! data directory; readers ([`read_records`], [`verify`], [`recovery`]) do
+//! not run while that writer appends (reading a live journal is not
+//! supported yet); nothing else modifies or truncates the files.
 //!
 //! # Data directory layout
 //!

@@ -15,7 +15,9 @@
 //! on, or hand out a record after an error.
 
 use crate::error::{Defect, JournalError, Result, TornTail};
-use crate::format::{find_frame, parse_frame, Parsed, SegmentHeader, FRAME_HEADER_LEN, SEGMENT_HEADER_LEN};
+use crate::format::{
+    find_frame, parse_frame, Parsed, SegmentHeader, FRAME_HEADER_LEN, SEGMENT_HEADER_LEN,
+};
 use crate::segment::{list_segments, map_read, SegmentFile};
 use engine::{decode_command, Command};
 use memmap2::Mmap;
@@ -120,7 +122,10 @@ pub fn verify_framing(dir: impl AsRef<Path>) -> Result<Summary> {
 impl JournalReader {
     pub(crate) fn open_journal_dir(journal_dir: &Path, from_seq: u64) -> Result<JournalReader> {
         let segs = list_segments(journal_dir)?;
-        let idx = segs.iter().rposition(|s| s.name_seq <= from_seq).unwrap_or(0);
+        let idx = segs
+            .iter()
+            .rposition(|s| s.name_seq <= from_seq)
+            .unwrap_or(0);
         Ok(JournalReader {
             segs,
             idx,
@@ -142,7 +147,11 @@ impl JournalReader {
             Err(e) => return Some(Err(e)),
         };
         let cur = self.cur.as_ref()?;
-        Some(Ok(RawRecord { seq: f.seq, ts_ns: f.ts_ns, payload: &cur.map[f.payload] }))
+        Some(Ok(RawRecord {
+            seq: f.seq,
+            ts_ns: f.ts_ns,
+            payload: &cur.map[f.payload],
+        }))
     }
 
     /// What has been read so far (everything, once iteration has ended).
@@ -191,7 +200,13 @@ impl JournalReader {
                 self.off = SEGMENT_HEADER_LEN;
                 match self.expected {
                     Some(expected) if expected != first => {
-                        return self.damaged(0, Defect::SegmentStart { expected, found: first })
+                        return self.damaged(
+                            0,
+                            Defect::SegmentStart {
+                                expected,
+                                found: first,
+                            },
+                        )
                     }
                     Some(_) => {}
                     None => self.expected = Some(first),
@@ -205,10 +220,21 @@ impl JournalReader {
                     self.idx += 1;
                 }
                 Parsed::Bad(defect) => return self.damaged(self.off, defect),
-                Parsed::Frame { seq, ts_ns, payload, next } => {
+                Parsed::Frame {
+                    seq,
+                    ts_ns,
+                    payload,
+                    next,
+                } => {
                     let expected = self.expected.expect("set when the segment was opened");
                     if seq != expected {
-                        return self.damaged(self.off, Defect::SeqDiscontinuity { expected, found: seq });
+                        return self.damaged(
+                            self.off,
+                            Defect::SeqDiscontinuity {
+                                expected,
+                                found: seq,
+                            },
+                        );
                     }
                     let offset = self.off;
                     self.off = next;
@@ -222,11 +248,19 @@ impl JournalReader {
                         self.checked_start = true;
                         if self.from_seq > 0 && seq > self.from_seq {
                             self.done = true;
-                            return Some(Err(JournalError::Missing { wanted: self.from_seq, first: seq }));
+                            return Some(Err(JournalError::Missing {
+                                wanted: self.from_seq,
+                                first: seq,
+                            }));
                         }
                     }
                     if seq >= self.from_seq {
-                        return Some(Ok(Frame { seq, ts_ns, payload, offset }));
+                        return Some(Ok(Frame {
+                            seq,
+                            ts_ns,
+                            payload,
+                            offset,
+                        }));
                     }
                 }
             }
@@ -236,7 +270,10 @@ impl JournalReader {
     fn open_segment(&self, idx: usize) -> Result<Result<Current, Defect>> {
         let seg = &self.segs[idx];
         let file = File::open(&seg.path).map_err(|e| JournalError::io("opening", &seg.path, e))?;
-        let len = file.metadata().map_err(|e| JournalError::io("reading metadata of", &seg.path, e))?.len();
+        let len = file
+            .metadata()
+            .map_err(|e| JournalError::io("reading metadata of", &seg.path, e))?
+            .len();
         if len < SEGMENT_HEADER_LEN as u64 {
             return Ok(Err(Defect::SegmentHeader("file shorter than the header")));
         }
@@ -246,12 +283,22 @@ impl JournalReader {
             Err(d) => return Ok(Err(d)),
         };
         if h.first_seq != seg.name_seq {
-            return Ok(Err(Defect::SegmentName { name_seq: seg.name_seq, header_seq: h.first_seq }));
+            return Ok(Err(Defect::SegmentName {
+                name_seq: seg.name_seq,
+                header_seq: h.first_seq,
+            }));
         }
         if len > h.segment_bytes {
-            return Ok(Err(Defect::SegmentHeader("file longer than its segment size")));
+            return Ok(Err(Defect::SegmentHeader(
+                "file longer than its segment size",
+            )));
         }
-        Ok(Ok(Current { map, avail: len as usize, size: h.segment_bytes as usize, first_seq: h.first_seq }))
+        Ok(Ok(Current {
+            map,
+            avail: len as usize,
+            size: h.segment_bytes as usize,
+            first_seq: h.first_seq,
+        }))
     }
 
     /// Stops reading at damage in segment `self.idx` at `off`, deciding
@@ -280,9 +327,15 @@ impl JournalReader {
                 self.summary.torn_tail = Some(TornTail {
                     segment,
                     offset: off as u64,
-                    last_good_seq: self.expected.and_then(|e| e.checked_sub(1)).filter(|&s| s > 0),
+                    last_good_seq: self
+                        .expected
+                        .and_then(|e| e.checked_sub(1))
+                        .filter(|&s| s > 0),
                     defect,
-                    later_segments: self.segs[idx + 1..].iter().map(|s| s.path.clone()).collect(),
+                    later_segments: self.segs[idx + 1..]
+                        .iter()
+                        .map(|s| s.path.clone())
+                        .collect(),
                 });
                 None
             }
@@ -292,7 +345,11 @@ impl JournalReader {
     /// Sequence number of the first intact frame after `off` in segment
     /// `idx` or anywhere in a later segment.
     fn find_valid_after(&self, idx: usize, off: usize) -> Result<Option<u64>> {
-        let from = if off < SEGMENT_HEADER_LEN { SEGMENT_HEADER_LEN } else { off + 8 };
+        let from = if off < SEGMENT_HEADER_LEN {
+            SEGMENT_HEADER_LEN
+        } else {
+            off + 8
+        };
         if let Some(seq) = self.search_segment(idx, from)? {
             return Ok(Some(seq));
         }
@@ -312,7 +369,10 @@ impl JournalReader {
         }
         let path: &PathBuf = &self.segs[j].path;
         let file = File::open(path).map_err(|e| JournalError::io("opening", path, e))?;
-        let len = file.metadata().map_err(|e| JournalError::io("reading metadata of", path, e))?.len();
+        let len = file
+            .metadata()
+            .map_err(|e| JournalError::io("reading metadata of", path, e))?
+            .len();
         if len < (from + FRAME_HEADER_LEN) as u64 {
             return Ok(None);
         }
@@ -333,8 +393,14 @@ impl Iterator for JournalReader {
         let cur = self.cur.as_ref()?;
         let payload = &cur.map[f.payload.clone()];
         let why = match decode_command(payload) {
-            Ok((command, used)) if used == payload.len() && command.seq == f.seq && command.ts_ns == f.ts_ns => {
-                return Some(Ok(Record { seq: f.seq, ts_ns: f.ts_ns, command }));
+            Ok((command, used))
+                if used == payload.len() && command.seq == f.seq && command.ts_ns == f.ts_ns =>
+            {
+                return Some(Ok(Record {
+                    seq: f.seq,
+                    ts_ns: f.ts_ns,
+                    command,
+                }));
             }
             Ok((command, used)) => format!(
                 "decoded {used} of {} bytes, command seq {} ts {} (frame seq {} ts {})",

@@ -56,9 +56,13 @@ impl fmt::Debug for Recovered {
 pub fn recover(dir: impl AsRef<Path>, limits: Limits) -> Result<Recovered> {
     let dir = dir.as_ref();
     let loaded = snapshot::load_newest_with(dir, |snap| {
-        let engine = Engine::from_snapshot_bytes(&snap.payload).map_err(|e| SnapshotDefect::Engine(e.to_string()))?;
+        let engine = Engine::from_snapshot_bytes(&snap.payload)
+            .map_err(|e| SnapshotDefect::Engine(e.to_string()))?;
         if engine.last_seq() != snap.seq {
-            return Err(SnapshotDefect::EngineSeq { header: snap.seq, engine: engine.last_seq() });
+            return Err(SnapshotDefect::EngineSeq {
+                header: snap.seq,
+                engine: engine.last_seq(),
+            });
         }
         if engine.state_hash() != snap.state_hash {
             return Err(SnapshotDefect::StateHash);
@@ -79,7 +83,10 @@ pub fn recover(dir: impl AsRef<Path>, limits: Limits) -> Result<Recovered> {
         events.clear();
         engine
             .apply(&rec.command, &mut events)
-            .map_err(|error| JournalError::Apply { seq: rec.seq, error })?;
+            .map_err(|error| JournalError::Apply {
+                seq: rec.seq,
+                error,
+            })?;
         replayed += 1;
         last_seq = rec.seq;
     }
@@ -93,31 +100,53 @@ pub fn recover(dir: impl AsRef<Path>, limits: Limits) -> Result<Recovered> {
         });
     }
     if journal_next_seq > last_seq + 1 {
-        return Err(JournalError::JournalGap { needed: last_seq + 1, journal_next_seq });
+        return Err(JournalError::JournalGap {
+            needed: last_seq + 1,
+            journal_next_seq,
+        });
     }
     let torn_tail = reader.torn_tail().cloned();
     if let Some(t) = &torn_tail {
         warn!("recovery: replay stopped before a {t}; opening the journal will cut it");
     }
-    Ok(Recovered { engine, snapshot_seq, snapshot_path, replayed, last_seq, torn_tail })
+    Ok(Recovered {
+        engine,
+        snapshot_seq,
+        snapshot_path,
+        replayed,
+        last_seq,
+        torn_tail,
+    })
 }
 
 /// Writes a snapshot of `engine` into data directory `dir`, keeping the
 /// newest `keep` (see [`snapshot::write`]). Sync the journal first
 /// ([`JournalWriter::sync`]) so it is at least as durable as the snapshot.
 pub fn write_snapshot(dir: impl AsRef<Path>, engine: &Engine, keep: usize) -> Result<PathBuf> {
-    snapshot::write(dir, engine.last_seq(), &engine.state_hash(), &engine.snapshot_bytes(), keep)
+    snapshot::write(
+        dir,
+        engine.last_seq(),
+        &engine.state_hash(),
+        &engine.snapshot_bytes(),
+        keep,
+    )
 }
 
 /// The usual startup: [`Journal::open`] (cutting a torn tail), then
 /// [`recover`] from the repaired journal. The writer continues at
 /// `recovered.last_seq + 1`.
-pub fn open_and_recover(cfg: JournalConfig, limits: Limits) -> Result<(JournalWriter, OpenReport, Recovered)> {
+pub fn open_and_recover(
+    cfg: JournalConfig,
+    limits: Limits,
+) -> Result<(JournalWriter, OpenReport, Recovered)> {
     let dir = cfg.dir.clone();
     let (writer, report) = Journal::open(cfg)?;
     let recovered = recover(&dir, limits)?;
     if writer.next_seq() != recovered.last_seq + 1 {
-        return Err(JournalError::JournalGap { needed: recovered.last_seq + 1, journal_next_seq: writer.next_seq() });
+        return Err(JournalError::JournalGap {
+            needed: recovered.last_seq + 1,
+            journal_next_seq: writer.next_seq(),
+        });
     }
     Ok((writer, report, recovered))
 }

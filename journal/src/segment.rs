@@ -53,7 +53,10 @@ pub(crate) fn list_segments(journal_dir: &Path) -> Result<Vec<SegmentFile>> {
         let entry = entry.map_err(|e| JournalError::io("listing", journal_dir, e))?;
         let name = entry.file_name();
         if let Some(seq) = name.to_str().and_then(parse_segment_name) {
-            out.push(SegmentFile { path: entry.path(), name_seq: seq });
+            out.push(SegmentFile {
+                path: entry.path(),
+                name_seq: seq,
+            });
         }
     }
     out.sort_by_key(|s| s.name_seq);
@@ -65,7 +68,11 @@ pub(crate) fn remove_temp_files(journal_dir: &Path) -> Result<()> {
     let rd = fs::read_dir(journal_dir).map_err(|e| JournalError::io("listing", journal_dir, e))?;
     for entry in rd {
         let entry = entry.map_err(|e| JournalError::io("listing", journal_dir, e))?;
-        if entry.file_name().to_str().is_some_and(|n| n.ends_with(".tmp")) {
+        if entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.ends_with(".tmp"))
+        {
             let p = entry.path();
             fs::remove_file(&p).map_err(|e| JournalError::io("removing", &p, e))?;
         }
@@ -75,22 +82,24 @@ pub(crate) fn remove_temp_files(journal_dir: &Path) -> Result<()> {
 
 /// Maps a segment file read-only.
 pub(crate) fn map_read(file: &File, path: &Path) -> Result<Mmap> {
-    // SAFETY: the mapping is only read through the returned `Mmap`. Memory
-    // safety needs the file not to shrink while mapped: this crate never
-    // shrinks a segment file (it only extends short ones in `Journal::open`,
-    // with no reader alive, and deletes whole files, which keeps mappings
-    // valid), and the crate docs forbid other programs from modifying the
-    // journal directory while it is in use.
+    // SAFETY: `Mmap::map` is unsafe because the returned slice assumes the
+    // file does not change or shrink while mapped. This crate never shrinks a
+    // segment file (it only extends a short one in `Journal::open` before
+    // any mapping of it exists, and deletes whole files, which keeps existing
+    // mappings valid). Changes by anything else, including a `JournalWriter`
+    // appending to the same directory while this mapping is read, are
+    // excluded by the crate's documented contract: one writer per directory,
+    // no reader concurrent with it, no other program touching the files.
     unsafe { Mmap::map(file) }.map_err(|e| JournalError::io("mapping", path, e))
 }
 
 /// Maps a segment file read-write (shared: writes go to the file).
 pub(crate) fn map_write(file: &File, path: &Path) -> Result<MmapMut> {
-    // SAFETY: as for `map_read`: segment files never shrink while mapped.
-    // The single `JournalWriter` owns the only writable mapping of each
-    // segment it writes, and it only writes past the data it has verified or
-    // written, so readers of the same file in this process never see a byte
-    // change under an outstanding shared borrow of it.
+    // SAFETY: as for `map_read`: segment files never shrink while mapped, and
+    // the documented contract gives the single `JournalWriter` (or the repair
+    // in `Journal::open`, before the writer exists) the only access to the
+    // file while this mapping lives. The flusher's second mapping of the same
+    // file is a `MmapRaw` used only for msync, never dereferenced.
     unsafe { MmapMut::map_mut(file) }.map_err(|e| JournalError::io("mapping", path, e))
 }
 
@@ -106,14 +115,23 @@ pub(crate) struct Spare {
 /// write into each page does not take a page fault.
 pub(crate) fn create_spare(journal_dir: &Path, bytes: u64, prefault: bool) -> Result<Spare> {
     let path = journal_dir.join(SPARE_NAME);
+    match fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(JournalError::io("removing", &path, e))
+        }
+        _ => {}
+    }
+    // A new file rather than a truncated one: ext4 flushes every dirty page
+    // of a file that was truncated to zero when it is closed, which would
+    // stall whoever closes a finished segment.
     let file = OpenOptions::new()
         .read(true)
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .open(&path)
         .map_err(|e| JournalError::io("creating", &path, e))?;
-    file.set_len(bytes).map_err(|e| JournalError::io("sizing", &path, e))?;
+    file.set_len(bytes)
+        .map_err(|e| JournalError::io("sizing", &path, e))?;
     let mut map = map_write(&file, &path)?;
     if prefault {
         prefault_from(&mut map, 0);
@@ -151,6 +169,9 @@ mod tests {
         assert_eq!(parse_segment_name(&b), Some(10));
         assert_eq!(parse_segment_name(SPARE_NAME), None);
         assert_eq!(parse_segment_name("journal-1.seg"), None);
-        assert_eq!(parse_segment_name(&segment_file_name(u64::MAX)), Some(u64::MAX));
+        assert_eq!(
+            parse_segment_name(&segment_file_name(u64::MAX)),
+            Some(u64::MAX)
+        );
     }
 }

@@ -27,7 +27,7 @@ const MAGIC: [u8; 8] = *b"RINGEXS1";
 pub const SNAPSHOT_VERSION: u32 = 1;
 /// Size of a snapshot file's header.
 pub const SNAPSHOT_HEADER_LEN: usize = 80;
-/// How many snapshots [`write`] keeps by default.
+/// How many snapshots [`write()`] keeps by default.
 pub const DEFAULT_KEEP: usize = 3;
 
 /// A snapshot read back and checked.
@@ -77,7 +77,13 @@ fn encode_header(seq: u64, state_hash: &[u8; 32], payload: &[u8]) -> [u8; SNAPSH
 /// Writes a snapshot of state `payload` at `seq` into `data_dir/snapshots`
 /// atomically, then deletes all but the newest `keep` (at least 1)
 /// snapshots and any leftover temporary files. Returns the new file's path.
-pub fn write(data_dir: impl AsRef<Path>, seq: u64, state_hash: &[u8; 32], payload: &[u8], keep: usize) -> Result<PathBuf> {
+pub fn write(
+    data_dir: impl AsRef<Path>,
+    seq: u64,
+    state_hash: &[u8; 32],
+    payload: &[u8],
+    keep: usize,
+) -> Result<PathBuf> {
     let dir = snapshot_dir(data_dir);
     fs::create_dir_all(&dir).map_err(|e| JournalError::io("creating", &dir, e))?;
     let path = dir.join(snapshot_file_name(seq));
@@ -100,7 +106,11 @@ fn prune(dir: &Path, keep: usize) -> Result<()> {
     let mut removed = false;
     for entry in rd {
         let entry = entry.map_err(|e| JournalError::io("listing", dir, e))?;
-        if entry.file_name().to_str().is_some_and(|n| n.ends_with(".snap.tmp")) {
+        if entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.ends_with(".snap.tmp"))
+        {
             let p = entry.path();
             fs::remove_file(&p).map_err(|e| JournalError::io("removing", &p, e))?;
             removed = true;
@@ -134,7 +144,7 @@ fn list_in(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
             out.push((seq, entry.path()));
         }
     }
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|s| std::cmp::Reverse(s.0));
     Ok(out)
 }
 
@@ -142,7 +152,10 @@ fn list_in(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
 pub fn read(path: impl AsRef<Path>) -> Result<Snapshot> {
     let path = path.as_ref();
     let bytes = fs::read(path).map_err(|e| JournalError::io("reading", path, e))?;
-    let bad = |defect| JournalError::Snapshot { path: path.to_path_buf(), defect };
+    let bad = |defect| JournalError::Snapshot {
+        path: path.to_path_buf(),
+        defect,
+    };
     if bytes.len() < SNAPSHOT_HEADER_LEN {
         return Err(bad(SnapshotDefect::Header("file shorter than the header")));
     }
@@ -163,14 +176,23 @@ pub fn read(path: impl AsRef<Path>) -> Result<Snapshot> {
         return Err(bad(SnapshotDefect::Header("unsupported version")));
     }
     let seq = u64_at(16);
-    let name_seq = path.file_name().and_then(|n| n.to_str()).and_then(parse_name);
+    let name_seq = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(parse_name);
     if let Some(name_seq) = name_seq.filter(|&n| n != seq) {
-        return Err(bad(SnapshotDefect::Name { name_seq, header_seq: seq }));
+        return Err(bad(SnapshotDefect::Name {
+            name_seq,
+            header_seq: seq,
+        }));
     }
     let payload_len = u64_at(56);
     let actual = (bytes.len() - SNAPSHOT_HEADER_LEN) as u64;
     if payload_len != actual {
-        return Err(bad(SnapshotDefect::PayloadLength { header: payload_len, actual }));
+        return Err(bad(SnapshotDefect::PayloadLength {
+            header: payload_len,
+            actual,
+        }));
     }
     let stored = u32_at(64);
     let computed = crc32c::crc32c(&bytes[SNAPSHOT_HEADER_LEN..]);
@@ -181,7 +203,12 @@ pub fn read(path: impl AsRef<Path>) -> Result<Snapshot> {
     state_hash.copy_from_slice(&h[24..56]);
     let mut payload = bytes;
     payload.drain(..SNAPSHOT_HEADER_LEN);
-    Ok(Snapshot { path: path.to_path_buf(), seq, state_hash, payload })
+    Ok(Snapshot {
+        path: path.to_path_buf(),
+        seq,
+        state_hash,
+        payload,
+    })
 }
 
 /// The newest snapshot of `data_dir` that passes [`read`]'s checks and
@@ -203,7 +230,10 @@ pub fn load_newest_with<T>(
         match accept(&snap) {
             Ok(t) => return Ok(Some((snap, t))),
             Err(defect) => {
-                warn!("snapshot: skipping {}: {defect}; falling back to an older snapshot", path.display());
+                warn!(
+                    "snapshot: skipping {}: {defect}; falling back to an older snapshot",
+                    path.display()
+                );
             }
         }
     }

@@ -21,11 +21,13 @@
 //! sequence number that is not the next one.
 
 use crate::error::{JournalError, Result, TornTail};
-use crate::format::{frame_len, nonzero_end, write_frame, SegmentHeader, PAYLOAD_MAX, SEGMENT_HEADER_LEN};
+use crate::format::{
+    frame_len, nonzero_end, write_frame, SegmentHeader, PAYLOAD_MAX, SEGMENT_HEADER_LEN,
+};
 use crate::reader::{JournalReader, Summary};
 use crate::segment::{
-    create_spare, list_segments, map_write, parse_segment_name, prefault_from, remove_temp_files, segment_file_name,
-    sync_dir, Spare,
+    create_spare, list_segments, map_write, parse_segment_name, prefault_from, remove_temp_files,
+    segment_file_name, sync_dir, Spare,
 };
 use engine::{encode_command, Command};
 use memmap2::{MmapMut, MmapRaw};
@@ -84,13 +86,15 @@ impl JournalConfig {
 
     fn validate(&self) -> Result<()> {
         let b = self.segment_bytes;
-        if b < 4096 || b % 4096 != 0 || usize::try_from(b).is_err() {
+        if b < 4096 || b & 4095 != 0 || usize::try_from(b).is_err() {
             return Err(JournalError::Config(format!(
                 "segment_bytes {b} must be a multiple of 4096 and at least 4096"
             )));
         }
         if self.os_flush_interval.is_zero() {
-            return Err(JournalError::Config("os_flush_interval must be positive".into()));
+            return Err(JournalError::Config(
+                "os_flush_interval must be positive".into(),
+            ));
         }
         Ok(())
     }
@@ -126,7 +130,10 @@ impl Journal {
             warn!("journal: cutting {t}");
             drop(reader);
             fallback_next = fallback_next.or_else(|| {
-                t.segment.file_name().and_then(|n| n.to_str()).and_then(parse_segment_name)
+                t.segment
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(parse_segment_name)
             });
             cut(&jdir, t)?;
             let (again, still) = scan(&jdir)?;
@@ -147,9 +154,8 @@ impl Journal {
         let (seg, pos) = match list_segments(&jdir)?.last() {
             None => {
                 let spare = create_spare(&jdir, cfg.segment_bytes, cfg.prefault)?;
-                if false && cfg.prefault && cfg.durability == Durability::Fsync {
-                    // As the preparer does: zeros on disk before use.
-                    spare.file.sync_all().map_err(|e| JournalError::io("syncing", &spare.path, e))?;
+                if cfg.prefault && cfg.durability == Durability::Fsync {
+                    write_zeros_through(&spare)?;
                 }
                 let seg = install(&jdir, spare, next_seq)?;
                 seg.map
@@ -162,7 +168,9 @@ impl Journal {
                     .clean_end()
                     .filter(|(p, _)| *p == last.path)
                     .map(|(p, o)| (p.to_path_buf(), o))
-                    .ok_or_else(|| JournalError::Config(format!("{} changed while opening", jdir.display())))?;
+                    .ok_or_else(|| {
+                        JournalError::Config(format!("{} changed while opening", jdir.display()))
+                    })?;
                 drop(reader);
                 let mut seg = open_active(&end_path)?;
                 if cfg.prefault {
@@ -189,7 +197,13 @@ impl Journal {
             },
             scratch: [0; PAYLOAD_MAX],
         };
-        Ok((writer, OpenReport { summary, torn_tail: torn }))
+        Ok((
+            writer,
+            OpenReport {
+                summary,
+                torn_tail: torn,
+            },
+        ))
     }
 }
 
@@ -219,7 +233,8 @@ fn cut(jdir: &Path, t: &TornTail) -> Result<()> {
             .open(path)
             .map_err(|e| JournalError::io("opening", path, e))?;
         let mut head = [0u8; SEGMENT_HEADER_LEN];
-        std::io::Read::read_exact(&mut &file, &mut head).map_err(|e| JournalError::io("reading", path, e))?;
+        std::io::Read::read_exact(&mut &file, &mut head)
+            .map_err(|e| JournalError::io("reading", path, e))?;
         let header = SegmentHeader::decode(&head).map_err(|defect| JournalError::Corrupt {
             segment: path.clone(),
             offset: 0,
@@ -227,17 +242,23 @@ fn cut(jdir: &Path, t: &TornTail) -> Result<()> {
             defect,
             next_valid_seq: None,
         })?;
-        let len = file.metadata().map_err(|e| JournalError::io("reading metadata of", path, e))?.len();
+        let len = file
+            .metadata()
+            .map_err(|e| JournalError::io("reading metadata of", path, e))?
+            .len();
         if len < header.segment_bytes {
-            file.set_len(header.segment_bytes).map_err(|e| JournalError::io("extending", path, e))?;
-            file.sync_all().map_err(|e| JournalError::io("syncing", path, e))?;
+            file.set_len(header.segment_bytes)
+                .map_err(|e| JournalError::io("extending", path, e))?;
+            file.sync_all()
+                .map_err(|e| JournalError::io("syncing", path, e))?;
         }
         let mut map = map_write(&file, path)?;
         let off = t.offset as usize;
         let end = off + nonzero_end(&map[off..]);
         if end > off {
             map[off..end].fill(0);
-            map.flush_range(off, end - off).map_err(|e| JournalError::io("syncing", path, e))?;
+            map.flush_range(off, end - off)
+                .map_err(|e| JournalError::io("syncing", path, e))?;
         }
     }
     sync_dir(jdir)
@@ -257,16 +278,27 @@ fn open_active(path: &Path) -> Result<Active> {
         .open(path)
         .map_err(|e| JournalError::io("opening", path, e))?;
     let map = map_write(&file, path)?;
-    Ok(Active { file, map, path: path.to_path_buf() })
+    Ok(Active {
+        file,
+        map,
+        path: path.to_path_buf(),
+    })
 }
 
 /// Gives a spare its header and its final name.
 fn install(jdir: &Path, mut spare: Spare, first_seq: u64) -> Result<Active> {
-    let header = SegmentHeader { first_seq, segment_bytes: spare.map.len() as u64 };
+    let header = SegmentHeader {
+        first_seq,
+        segment_bytes: spare.map.len() as u64,
+    };
     spare.map[..SEGMENT_HEADER_LEN].copy_from_slice(&header.encode());
     let path = jdir.join(segment_file_name(first_seq));
     fs::rename(&spare.path, &path).map_err(|e| JournalError::io("renaming", &spare.path, e))?;
-    Ok(Active { file: spare.file, map: spare.map, path })
+    Ok(Active {
+        file: spare.file,
+        map: spare.map,
+        path,
+    })
 }
 
 /// Appends records; see the module docs for what holds.
@@ -294,7 +326,10 @@ impl JournalWriter {
     /// Appends `cmd`, whose `seq` must be [`Self::next_seq`]. Allocates nothing.
     pub fn append(&mut self, cmd: &Command) -> Result<()> {
         self.inner.check_seq(cmd.seq)?;
-        let n = encode_command(cmd, &mut self.scratch).map_err(|error| JournalError::Encode { seq: cmd.seq, error })?;
+        let n = encode_command(cmd, &mut self.scratch).map_err(|error| JournalError::Encode {
+            seq: cmd.seq,
+            error,
+        })?;
         self.inner.put(cmd.seq, cmd.ts_ns, &self.scratch[..n])
     }
 
@@ -347,7 +382,10 @@ impl Inner {
     #[inline]
     fn check_seq(&self, seq: u64) -> Result<()> {
         if seq != self.next_seq {
-            return Err(JournalError::OutOfSequence { expected: self.next_seq, got: seq });
+            return Err(JournalError::OutOfSequence {
+                expected: self.next_seq,
+                got: seq,
+            });
         }
         Ok(())
     }
@@ -359,9 +397,18 @@ impl Inner {
         }
         let n = frame_len(payload.len());
         if self.pos + n > self.seg.map.len() {
+            let t = Instant::now();
             self.roll()?;
+            let t1 = Instant::now();
+            write_frame(&mut self.seg.map[self.pos..self.pos + n], seq, ts_ns, payload);
+            eprintln!("    roll {:?} first write {:?}", t1 - t, t1.elapsed());
         }
-        write_frame(&mut self.seg.map[self.pos..self.pos + n], seq, ts_ns, payload);
+        write_frame(
+            &mut self.seg.map[self.pos..self.pos + n],
+            seq,
+            ts_ns,
+            payload,
+        );
         self.pos += n;
         self.next_seq += 1;
         self.pos_shared.store(self.pos, Ordering::Release);
@@ -391,25 +438,44 @@ impl Inner {
             // new segment's: persist them before writing into the new one.
             self.sync()?;
         }
+        let t0 = Instant::now();
         let spare = self.take_spare()?;
+        let t1 = Instant::now();
         let new = install(&self.jdir, spare, self.next_seq)?;
+        let t2 = Instant::now();
+        eprintln!("    roll: spare {:?} install {:?}", t1 - t0, t2 - t1);
         let current_file = match self.cfg.durability {
-            Durability::Os => {
-                Some(new.file.try_clone().map_err(|e| JournalError::io("duplicating handle of", &new.path, e))?)
-            }
+            Durability::Os => new
+                .file
+                .try_clone()
+                .map_err(|e| {
+                    warn!(
+                        "journal: no background msync for {}: {e}",
+                        new.path.display()
+                    )
+                })
+                .ok(),
             Durability::Fsync => None,
         };
+        let t3 = Instant::now();
         let old = std::mem::replace(&mut self.seg, new);
         self.pos = SEGMENT_HEADER_LEN;
         self.synced = 0;
         self.dir_dirty = true;
         self.pos_shared.store(self.pos, Ordering::Release);
-        let bg = self.bg.as_mut().expect("background threads run while the writer lives");
+        let bg = self
+            .bg
+            .as_mut()
+            .expect("background threads run while the writer lives");
+        let t4 = Instant::now();
         bg.prepare(self.cfg.segment_bytes);
-        bg.flush(FlushMsg::Retire(old.map, old.path));
+        let t5 = Instant::now();
+        bg.flush(FlushMsg::Retire(old));
+        let t6 = Instant::now();
         if let Some(f) = current_file {
             bg.flush(FlushMsg::Current(f));
         }
+        eprintln!("    clone {:?} swap {:?} prep {:?} retire {:?} cur {:?}", t3-t2, t4-t3, t5-t4, t6-t5, t6.elapsed());
         Ok(())
     }
 
@@ -436,8 +502,8 @@ impl Drop for JournalWriter {
 enum FlushMsg {
     /// The segment now being written (`Durability::Os` flushing).
     Current(File),
-    /// A finished segment: flush it and unmap it off the writer's thread.
-    Retire(MmapMut, PathBuf),
+    /// A finished segment: flush, unmap and close it off the writer's thread.
+    Retire(Active),
 }
 
 /// The writer's helper threads: a flusher (always) that retires finished
@@ -454,7 +520,12 @@ struct Background {
 }
 
 impl Background {
-    fn start(cfg: &JournalConfig, jdir: &Path, seg: &Active, pos: Arc<AtomicUsize>) -> Result<Background> {
+    fn start(
+        cfg: &JournalConfig,
+        jdir: &Path,
+        seg: &Active,
+        pos: Arc<AtomicUsize>,
+    ) -> Result<Background> {
         let spawn_err = |e| JournalError::io("starting a background thread for", jdir, e);
         let interval = (cfg.durability == Durability::Os).then_some(cfg.os_flush_interval);
         let (flush_tx, rx) = mpsc::channel();
@@ -471,14 +542,17 @@ impl Background {
             pending_spare: false,
         };
         if interval.is_some() {
-            let f = seg.file.try_clone().map_err(|e| JournalError::io("duplicating handle of", &seg.path, e))?;
+            let f = seg
+                .file
+                .try_clone()
+                .map_err(|e| JournalError::io("duplicating handle of", &seg.path, e))?;
             bg.flush(FlushMsg::Current(f));
         }
         if cfg.prefault {
             let (prep_tx, rx) = mpsc::channel();
             let (spare_tx, spares) = mpsc::channel();
             let dir = jdir.to_path_buf();
-            let sync = false && cfg.durability == Durability::Fsync;
+            let sync = cfg.durability == Durability::Fsync;
             bg.preparer = Some(
                 std::thread::Builder::new()
                     .name("journal-prep".into())
@@ -494,17 +568,18 @@ impl Background {
 
     fn flush(&mut self, msg: FlushMsg) {
         let sent = self.flush_tx.as_ref().map(|tx| tx.send(msg));
-        if let Some(Err(mpsc::SendError(FlushMsg::Retire(map, path)))) = sent {
+        if let Some(Err(mpsc::SendError(FlushMsg::Retire(seg)))) = sent {
             // The flusher is gone: retire inline.
-            if let Err(e) = map.flush() {
-                warn!("journal: syncing finished segment {} failed: {e}", path.display());
-            }
+            retire(seg);
         }
     }
 
     /// Asks the preparer for the next spare.
     fn prepare(&mut self, bytes: u64) {
-        self.pending_spare = self.prep_tx.as_ref().is_some_and(|tx| tx.send(bytes).is_ok());
+        self.pending_spare = self
+            .prep_tx
+            .as_ref()
+            .is_some_and(|tx| tx.send(bytes).is_ok());
     }
 
     /// The spare asked for, if one was (waits for it to be ready).
@@ -523,7 +598,10 @@ impl Background {
         // Closing the channels ends the threads.
         self.flush_tx = None;
         self.prep_tx = None;
-        for h in [self.flusher.take(), self.preparer.take()].into_iter().flatten() {
+        for h in [self.flusher.take(), self.preparer.take()]
+            .into_iter()
+            .flatten()
+        {
             if h.join().is_err() {
                 warn!("journal: a background thread panicked");
             }
@@ -544,15 +622,40 @@ fn preparer(jdir: PathBuf, rx: Receiver<u64>, spares: Sender<Result<Spare>>, syn
     while let Ok(bytes) = rx.recv() {
         let spare = create_spare(&jdir, bytes, true).and_then(|s| {
             if sync {
-                // Get the zeros onto the disk now, so the writer's flushes
-                // overwrite allocated blocks instead of allocating them.
-                s.file.sync_all().map_err(|e| JournalError::io("syncing", &s.path, e))?;
+                write_zeros_through(&s)?;
             }
             Ok(s)
         });
         if spares.send(spare).is_err() {
             break;
         }
+    }
+}
+
+/// Gets a prefaulted spare's zeros onto the disk, so the writer's
+/// `Durability::Fsync` flushes overwrite allocated blocks instead of
+/// allocating them (no filesystem journal commit per flush). Done in slices
+/// so the writer's own flushes never queue behind one huge write.
+fn write_zeros_through(s: &Spare) -> Result<()> {
+    const SLICE: usize = 4 << 20;
+    let len = s.map.len();
+    let mut off = 0;
+    while off < len {
+        let n = SLICE.min(len - off);
+        s.map
+            .flush_range(off, n)
+            .map_err(|e| JournalError::io("syncing", &s.path, e))?;
+        off += n;
+    }
+    Ok(())
+}
+
+fn retire(seg: Active) {
+    if let Err(e) = seg.map.flush() {
+        warn!(
+            "journal: syncing finished segment {} failed: {e}",
+            seg.path.display()
+        );
     }
 }
 
@@ -590,11 +693,7 @@ fn flusher(rx: Receiver<FlushMsg>, pos: Arc<AtomicUsize>, interval: Option<Durat
                     .ok();
                 flushed = 0;
             }
-            Some(FlushMsg::Retire(map, path)) => {
-                if let Err(e) = map.flush() {
-                    warn!("journal: syncing finished segment {} failed: {e}", path.display());
-                }
-            }
+            Some(FlushMsg::Retire(seg)) => retire(seg),
             None => {}
         }
         if let Some(iv) = interval {

@@ -11,7 +11,12 @@ use std::path::Path;
 
 fn corrupt_seq(e: &JournalError) -> (u64, Option<u64>, &Defect) {
     match e {
-        JournalError::Corrupt { seq, next_valid_seq, defect, .. } => (*seq, *next_valid_seq, defect),
+        JournalError::Corrupt {
+            seq,
+            next_valid_seq,
+            defect,
+            ..
+        } => (*seq, *next_valid_seq, defect),
         other => panic!("expected Corrupt, got {other}"),
     }
 }
@@ -31,7 +36,10 @@ fn snapshot_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .map(|e| {
             let e = e.unwrap();
-            (e.file_name().into_string().unwrap(), fs::read(e.path()).unwrap())
+            (
+                e.file_name().into_string().unwrap(),
+                fs::read(e.path()).unwrap(),
+            )
         })
         .collect();
     v.sort();
@@ -102,7 +110,16 @@ fn a_zeroed_record_in_the_middle_is_not_taken_for_the_end() {
     let e = journal::verify_framing(t.path()).unwrap_err();
     assert_eq!(corrupt_seq(&e).0, 7);
     let e = Journal::open(cfg).err().unwrap();
-    assert_eq!(corrupt_seq(&e), (7, Some(8), &Defect::GarbageAfterEnd { at: frame_offset(1, 8) as u64 }));
+    assert_eq!(
+        corrupt_seq(&e),
+        (
+            7,
+            Some(8),
+            &Defect::GarbageAfterEnd {
+                at: frame_offset(1, 8) as u64
+            }
+        )
+    );
 }
 
 #[test]
@@ -149,7 +166,13 @@ fn a_missing_segment_is_a_sequence_gap() {
     let e = journal::verify_framing(t.path()).unwrap_err();
     let (seq, next, defect) = corrupt_seq(&e);
     assert_eq!((seq, next), (46, Some(91)));
-    assert_eq!(defect, &Defect::SegmentStart { expected: 46, found: 91 });
+    assert_eq!(
+        defect,
+        &Defect::SegmentStart {
+            expected: 46,
+            found: 91
+        }
+    );
     assert!(Journal::open(cfg).is_err());
 }
 
@@ -169,7 +192,17 @@ fn a_record_with_a_valid_checksum_but_the_wrong_seq_is_an_error() {
     b[at + 4..at + 8].copy_from_slice(&crc.to_le_bytes());
     fs::write(seg, &b).unwrap();
     let e = journal::verify_framing(t.path()).unwrap_err();
-    assert_eq!(corrupt_seq(&e), (5, Some(6), &Defect::SeqDiscontinuity { expected: 5, found: 6 }));
+    assert_eq!(
+        corrupt_seq(&e),
+        (
+            5,
+            Some(6),
+            &Defect::SeqDiscontinuity {
+                expected: 5,
+                found: 6
+            }
+        )
+    );
     assert!(Journal::open(cfg).is_err());
 }
 
@@ -195,5 +228,8 @@ fn an_intact_record_that_is_not_a_command_fails_decoding_checks_only() {
     w.close().unwrap();
     assert_eq!(journal::verify_framing(t.path()).unwrap().records, 3);
     let e = journal::verify(t.path()).unwrap_err();
-    assert!(matches!(corrupt_seq(&e), (2, None, Defect::Undecodable(_))), "{e}");
+    assert!(
+        matches!(corrupt_seq(&e), (2, None, Defect::Undecodable(_))),
+        "{e}"
+    );
 }

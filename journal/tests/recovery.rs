@@ -1,7 +1,6 @@
 //! Recovery: newest valid snapshot, then the journal after it, through the
-//! engine. Tests marked `// needs engine` apply commands and are ignored
-//! until the engine's `apply`/snapshot methods land; they use only
-//! `AddAsset` commands, which the engine accepts.
+//! engine. The journals hold only `AddAsset` commands (one new asset each),
+//! which the engine accepts.
 
 mod common;
 
@@ -36,9 +35,15 @@ fn direct(to: u64) -> Engine {
 fn recovering_an_empty_data_dir_gives_a_fresh_engine() {
     let t = tempfile::tempdir().unwrap();
     let r = recover(t.path(), Limits::default()).unwrap();
-    assert_eq!((r.snapshot_seq, r.replayed, r.last_seq, r.torn_tail), (None, 0, 0, None));
+    assert_eq!(
+        (r.snapshot_seq, r.replayed, r.last_seq, r.torn_tail),
+        (None, 0, 0, None)
+    );
     let (w, report, r) = open_and_recover(small(t.path()), Limits::default()).unwrap();
-    assert_eq!((w.next_seq(), report.summary.records, r.last_seq), (1, 0, 0));
+    assert_eq!(
+        (w.next_seq(), report.summary.records, r.last_seq),
+        (1, 0, 0)
+    );
 }
 
 #[test]
@@ -48,7 +53,11 @@ fn recovery_refuses_damage_before_applying_anything() {
     let seg = &segment_files(t.path())[0];
     flip(seg, journal::SEGMENT_HEADER_LEN + 30);
     match recover(t.path(), Limits::default()) {
-        Err(JournalError::Corrupt { seq: 1, next_valid_seq: Some(2), .. }) => {}
+        Err(JournalError::Corrupt {
+            seq: 1,
+            next_valid_seq: Some(2),
+            ..
+        }) => {}
         other => panic!("{other:?}"),
     }
 }
@@ -69,7 +78,6 @@ fn recovery_without_a_snapshot_needs_the_journal_from_seq_1() {
 }
 
 #[test]
-#[ignore] // needs engine
 fn recovery_replays_the_whole_journal_without_a_snapshot() {
     let t = tempfile::tempdir().unwrap();
     journal_commands(t.path(), 1, 100);
@@ -80,19 +88,20 @@ fn recovery_replays_the_whole_journal_without_a_snapshot() {
 }
 
 #[test]
-#[ignore] // needs engine
 fn recovery_starts_from_the_newest_snapshot_and_replays_the_rest() {
     let t = tempfile::tempdir().unwrap();
     journal_commands(t.path(), 1, 50);
     recovery::write_snapshot(t.path(), &direct(50), 3).unwrap();
     journal_commands(t.path(), 51, 120);
     let r = recover(t.path(), Limits::default()).unwrap();
-    assert_eq!((r.snapshot_seq, r.replayed, r.last_seq), (Some(50), 70, 120));
+    assert_eq!(
+        (r.snapshot_seq, r.replayed, r.last_seq),
+        (Some(50), 70, 120)
+    );
     assert_eq!(r.engine.state_hash(), direct(120).state_hash());
 }
 
 #[test]
-#[ignore] // needs engine
 fn a_damaged_newest_snapshot_makes_recovery_use_the_previous_one() {
     let t = tempfile::tempdir().unwrap();
     journal_commands(t.path(), 1, 100);
@@ -103,24 +112,29 @@ fn a_damaged_newest_snapshot_makes_recovery_use_the_previous_one() {
     b[last] ^= 1;
     fs::write(&newest, b).unwrap();
     let r = recover(t.path(), Limits::default()).unwrap();
-    assert_eq!((r.snapshot_seq, r.replayed, r.last_seq), (Some(40), 60, 100));
+    assert_eq!(
+        (r.snapshot_seq, r.replayed, r.last_seq),
+        (Some(40), 60, 100)
+    );
     assert_eq!(r.engine.state_hash(), direct(100).state_hash());
 }
 
 #[test]
-#[ignore] // needs engine
 fn a_snapshot_ahead_of_the_journal_is_an_error() {
     let t = tempfile::tempdir().unwrap();
     journal_commands(t.path(), 1, 40);
     recovery::write_snapshot(t.path(), &direct(50), 3).unwrap();
     match recover(t.path(), Limits::default()) {
-        Err(JournalError::SnapshotAheadOfJournal { snapshot_seq: 50, journal_next_seq: 41, .. }) => {}
+        Err(JournalError::SnapshotAheadOfJournal {
+            snapshot_seq: 50,
+            journal_next_seq: 41,
+            ..
+        }) => {}
         other => panic!("{other:?}"),
     }
 }
 
 #[test]
-#[ignore] // needs engine
 fn open_and_recover_cuts_a_torn_tail_and_continues() {
     let t = tempfile::tempdir().unwrap();
     journal_commands(t.path(), 1, 30);
@@ -136,11 +150,17 @@ fn open_and_recover_cuts_a_torn_tail_and_continues() {
     // Read-only recovery reports the tail and leaves it.
     let r = recover(t.path(), Limits::default()).unwrap();
     assert_eq!((r.replayed, r.last_seq), (29, 29));
-    assert_eq!(r.torn_tail.as_ref().map(|t| t.last_good_seq), Some(Some(29)));
+    assert_eq!(
+        r.torn_tail.as_ref().map(|t| t.last_good_seq),
+        Some(Some(29))
+    );
 
     let (mut w, report, r) = open_and_recover(small(t.path()), Limits::default()).unwrap();
     assert!(report.torn_tail.is_some());
-    assert_eq!((r.last_seq, r.torn_tail.is_none(), w.next_seq()), (29, true, 30));
+    assert_eq!(
+        (r.last_seq, r.torn_tail.is_none(), w.next_seq()),
+        (29, true, 30)
+    );
     w.append(&add_asset(30)).unwrap();
     w.close().unwrap();
     assert_eq!(recover(t.path(), Limits::default()).unwrap().last_seq, 30);

@@ -22,20 +22,30 @@ fn roll_and_read(prefault: bool, durability: Durability) {
         append_raw_upto(&mut w, last, 0);
     }
     assert_eq!(w.last_seq(), n);
-    assert_eq!(w.segment_path().file_name().unwrap().to_str().unwrap(), journal::segment_file_name(6 * PER_SEGMENT + 1));
+    assert_eq!(
+        w.segment_path().file_name().unwrap().to_str().unwrap(),
+        journal::segment_file_name(6 * PER_SEGMENT + 1)
+    );
     w.close().unwrap();
 
     let names: Vec<String> = segment_files(t.path())
         .iter()
         .map(|p| p.file_name().unwrap().to_str().unwrap().to_string())
         .collect();
-    let want: Vec<String> = (0..7).map(|i| journal::segment_file_name(i * PER_SEGMENT + 1)).collect();
+    let want: Vec<String> = (0..7)
+        .map(|i| journal::segment_file_name(i * PER_SEGMENT + 1))
+        .collect();
     assert_eq!(names, want);
     for p in segment_files(t.path()) {
         assert_eq!(fs::metadata(&p).unwrap().len(), SEG, "{}", p.display());
     }
     // Nothing but segments is left behind after close.
-    assert_eq!(fs::read_dir(journal::journal_dir(t.path())).unwrap().count(), 7);
+    assert_eq!(
+        fs::read_dir(journal::journal_dir(t.path()))
+            .unwrap()
+            .count(),
+        7
+    );
 
     let recs = read_raw(t.path());
     assert_eq!(recs.len() as u64, n);
@@ -44,12 +54,23 @@ fn roll_and_read(prefault: bool, durability: Durability) {
         assert_eq!(p[..], payload(*seq, 0)[..]);
     }
     let s = journal::verify_framing(t.path()).unwrap();
-    assert_eq!((s.records, s.segments, s.first_seq, s.last_seq), (n, 7, Some(1), Some(n)));
+    assert_eq!(
+        (s.records, s.segments, s.first_seq, s.last_seq),
+        (n, 7, Some(1), Some(n))
+    );
     assert_eq!(s.bytes, n * FRAME as u64);
     assert_eq!(s.torn_tail, None);
 
     // Reading from the middle of a later segment, and from a segment start.
-    for from in [1, 2, PER_SEGMENT, PER_SEGMENT + 1, 3 * PER_SEGMENT + 17, n, n + 1] {
+    for from in [
+        1,
+        2,
+        PER_SEGMENT,
+        PER_SEGMENT + 1,
+        3 * PER_SEGMENT + 17,
+        n,
+        n + 1,
+    ] {
         let mut r = journal::read_records(t.path(), from).unwrap();
         let mut seqs = Vec::new();
         while let Some(rec) = r.next_raw() {
@@ -65,7 +86,10 @@ fn roll_and_read(prefault: bool, durability: Durability) {
     append_raw_upto(&mut w, n + PER_SEGMENT, 0);
     w.close().unwrap();
     assert_eq!(segment_files(t.path()).len(), 8);
-    assert_eq!(journal::verify_framing(t.path()).unwrap().last_seq, Some(n + PER_SEGMENT));
+    assert_eq!(
+        journal::verify_framing(t.path()).unwrap().last_seq,
+        Some(n + PER_SEGMENT)
+    );
 }
 
 #[test]
@@ -101,7 +125,10 @@ fn commands_round_trip_across_segments() {
     }
     w.close().unwrap();
     assert!(segment_files(t.path()).len() > 2);
-    let recs: Vec<_> = journal::read_records(t.path(), 0).unwrap().collect::<Result<_, _>>().unwrap();
+    let recs: Vec<_> = journal::read_records(t.path(), 0)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(recs.len(), 200);
     for r in &recs {
         assert_eq!(r.command, add_asset(r.seq));
@@ -141,7 +168,10 @@ fn a_record_that_exactly_fills_a_segment_does_not_roll_early() {
     w.append_raw(PER_SEGMENT + 2, 0, &[9u8; 1]).unwrap();
     w.close().unwrap();
     assert_eq!(segment_files(t.path()).len(), 2);
-    assert_eq!(journal::verify_framing(t.path()).unwrap().records, PER_SEGMENT + 2);
+    assert_eq!(
+        journal::verify_framing(t.path()).unwrap().records,
+        PER_SEGMENT + 2
+    );
 }
 
 #[test]
@@ -150,16 +180,28 @@ fn appends_out_of_sequence_or_of_bad_size_are_refused() {
     let mut w = open(&small(t.path()));
     assert!(matches!(
         w.append_raw(2, 0, b"x"),
-        Err(JournalError::OutOfSequence { expected: 1, got: 2 })
+        Err(JournalError::OutOfSequence {
+            expected: 1,
+            got: 2
+        })
     ));
-    assert!(matches!(w.append(&add_asset(0)), Err(JournalError::OutOfSequence { .. })));
-    assert!(matches!(w.append_raw(1, 0, b""), Err(JournalError::PayloadSize { len: 0 })));
+    assert!(matches!(
+        w.append(&add_asset(0)),
+        Err(JournalError::OutOfSequence { .. })
+    ));
+    assert!(matches!(
+        w.append_raw(1, 0, b""),
+        Err(JournalError::PayloadSize { len: 0 })
+    ));
     assert!(matches!(
         w.append_raw(1, 0, &[1u8; journal::PAYLOAD_MAX + 1]),
         Err(JournalError::PayloadSize { .. })
     ));
     w.append_raw(1, 0, &[1u8; journal::PAYLOAD_MAX]).unwrap();
-    assert!(matches!(w.append_raw(1, 0, b"x"), Err(JournalError::OutOfSequence { .. })));
+    assert!(matches!(
+        w.append_raw(1, 0, b"x"),
+        Err(JournalError::OutOfSequence { .. })
+    ));
     assert_eq!((w.last_seq(), w.next_seq()), (1, 2));
 }
 
@@ -167,8 +209,14 @@ fn appends_out_of_sequence_or_of_bad_size_are_refused() {
 fn bad_segment_sizes_are_refused() {
     let t = tempfile::tempdir().unwrap();
     for bytes in [0, 4095, 4097, 10_000] {
-        let cfg = JournalConfig { segment_bytes: bytes, ..JournalConfig::new(t.path()) };
-        assert!(matches!(Journal::open(cfg), Err(JournalError::Config(_))), "{bytes}");
+        let cfg = JournalConfig {
+            segment_bytes: bytes,
+            ..JournalConfig::new(t.path())
+        };
+        assert!(
+            matches!(Journal::open(cfg), Err(JournalError::Config(_))),
+            "{bytes}"
+        );
     }
 }
 
@@ -181,16 +229,24 @@ fn reading_from_before_the_journal_start_is_an_error() {
     fs::remove_file(&segment_files(t.path())[0]).unwrap();
     let first = PER_SEGMENT + 1;
     let mut r = journal::read_records(t.path(), 3).unwrap();
-    assert!(matches!(r.next_raw(), Some(Err(JournalError::Missing { wanted: 3, first: f })) if f == first));
+    assert!(
+        matches!(r.next_raw(), Some(Err(JournalError::Missing { wanted: 3, first: f })) if f == first)
+    );
     // From 0 means "whatever is there".
-    assert_eq!(journal::verify_framing(t.path()).unwrap().first_seq, Some(first));
+    assert_eq!(
+        journal::verify_framing(t.path()).unwrap().first_seq,
+        Some(first)
+    );
     assert_eq!(read_raw(t.path()).len() as u64, 100 - PER_SEGMENT);
 }
 
 #[test]
 fn an_empty_data_dir_reads_as_an_empty_journal() {
     let t = tempfile::tempdir().unwrap();
-    assert_eq!(journal::verify(t.path()).unwrap(), journal::Summary::default());
+    assert_eq!(
+        journal::verify(t.path()).unwrap(),
+        journal::Summary::default()
+    );
     let w = open(&small(t.path()));
     assert_eq!((w.next_seq(), w.last_seq()), (1, 0));
     w.close().unwrap();

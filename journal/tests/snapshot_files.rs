@@ -27,17 +27,26 @@ fn names(dir: &Path) -> Vec<String> {
 fn a_written_snapshot_reads_back_exactly() {
     let t = tempfile::tempdir().unwrap();
     let p = snapshot::write(t.path(), 1234, &hash(7), &state(1234), DEFAULT_KEEP).unwrap();
-    assert_eq!(p, snapshot::snapshot_dir(t.path()).join(snapshot::snapshot_file_name(1234)));
+    assert_eq!(
+        p,
+        snapshot::snapshot_dir(t.path()).join(snapshot::snapshot_file_name(1234))
+    );
     assert_eq!(names(t.path()), vec![snapshot::snapshot_file_name(1234)]);
     let s = snapshot::load_newest(t.path()).unwrap().unwrap();
-    assert_eq!((s.seq, s.state_hash, s.payload, s.path), (1234, hash(7), state(1234), p));
+    assert_eq!(
+        (s.seq, s.state_hash, s.payload, s.path),
+        (1234, hash(7), state(1234), p)
+    );
 }
 
 #[test]
 fn an_empty_payload_is_a_valid_snapshot() {
     let t = tempfile::tempdir().unwrap();
     snapshot::write(t.path(), 1, &hash(1), &[], 3).unwrap();
-    assert_eq!(snapshot::load_newest(t.path()).unwrap().unwrap().payload, Vec::<u8>::new());
+    assert_eq!(
+        snapshot::load_newest(t.path()).unwrap().unwrap().payload,
+        Vec::<u8>::new()
+    );
 }
 
 #[test]
@@ -46,14 +55,21 @@ fn only_the_newest_n_are_kept() {
     for seq in [10, 20, 30, 40, 50] {
         snapshot::write(t.path(), seq, &hash(seq), &state(seq), 3).unwrap();
     }
-    let want: Vec<String> = [30, 40, 50].iter().map(|&s| snapshot::snapshot_file_name(s)).collect();
+    let want: Vec<String> = [30, 40, 50]
+        .iter()
+        .map(|&s| snapshot::snapshot_file_name(s))
+        .collect();
     assert_eq!(names(t.path()), want);
     snapshot::write(t.path(), 60, &hash(60), &state(60), 1).unwrap();
     assert_eq!(names(t.path()), vec![snapshot::snapshot_file_name(60)]);
     // keep = 0 still keeps the one just written.
     snapshot::write(t.path(), 70, &hash(70), &state(70), 0).unwrap();
     assert_eq!(names(t.path()), vec![snapshot::snapshot_file_name(70)]);
-    let listed: Vec<u64> = snapshot::list(t.path()).unwrap().into_iter().map(|(s, _)| s).collect();
+    let listed: Vec<u64> = snapshot::list(t.path())
+        .unwrap()
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
     assert_eq!(listed, vec![70]);
 }
 
@@ -75,7 +91,9 @@ fn a_damaged_newest_snapshot_falls_back_to_the_previous_one() {
             let b = fs::read(p).unwrap();
             fs::write(p, &b[..b.len() - 1]).unwrap();
         }),
-        ("shorter than a header", |p| fs::write(p, b"RINGEXS1").unwrap()),
+        ("shorter than a header", |p| {
+            fs::write(p, b"RINGEXS1").unwrap()
+        }),
         ("empty", |p| fs::write(p, b"").unwrap()),
     ];
     for (what, damage) in damages {
@@ -125,13 +143,20 @@ fn a_crash_mid_write_leaves_the_previous_snapshot_in_charge() {
     // `.snap`.
     let t = tempfile::tempdir().unwrap();
     snapshot::write(t.path(), 10, &hash(10), &state(10), 3).unwrap();
-    let tmp = snapshot::snapshot_dir(t.path()).join(format!("{}.tmp", snapshot::snapshot_file_name(20)));
+    let tmp =
+        snapshot::snapshot_dir(t.path()).join(format!("{}.tmp", snapshot::snapshot_file_name(20)));
     fs::write(&tmp, &state(20)[..100]).unwrap();
     assert_eq!(snapshot::load_newest(t.path()).unwrap().unwrap().seq, 10);
     // The next write cleans it up.
     snapshot::write(t.path(), 30, &hash(30), &state(30), 3).unwrap();
     assert!(!tmp.exists());
-    assert_eq!(names(t.path()), vec![snapshot::snapshot_file_name(10), snapshot::snapshot_file_name(30)]);
+    assert_eq!(
+        names(t.path()),
+        vec![
+            snapshot::snapshot_file_name(10),
+            snapshot::snapshot_file_name(30)
+        ]
+    );
 }
 
 #[test]
@@ -152,6 +177,12 @@ fn a_renamed_snapshot_is_refused() {
     fs::rename(&p, &q).unwrap();
     assert!(matches!(
         snapshot::read(&q),
-        Err(JournalError::Snapshot { defect: SnapshotDefect::Name { name_seq: 11, header_seq: 10 }, .. })
+        Err(JournalError::Snapshot {
+            defect: SnapshotDefect::Name {
+                name_seq: 11,
+                header_seq: 10
+            },
+            ..
+        })
     ));
 }

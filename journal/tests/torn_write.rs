@@ -23,7 +23,12 @@ fn damage(path: &Path, off: usize, record_end: usize, how: Damage) {
     match how {
         Damage::ZeroFrom => zero(path, off..record_end),
         Damage::Flip => flip(path, off),
-        Damage::Truncate => OpenOptions::new().write(true).open(path).unwrap().set_len(off as u64).unwrap(),
+        Damage::Truncate => OpenOptions::new()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_len(off as u64)
+            .unwrap(),
     }
 }
 
@@ -49,7 +54,8 @@ fn every_offset_of_the_last_record(segment_bytes: u64, n: u64, how: Damage) {
         let seg = journal::journal_dir(t.path()).join(&name);
         damage(&seg, off, end, how);
 
-        let (mut w, report) = Journal::open(cfg(t.path())).unwrap_or_else(|e| panic!("{how:?} at {off}: {e}"));
+        let (mut w, report) =
+            Journal::open(cfg(t.path())).unwrap_or_else(|e| panic!("{how:?} at {off}: {e}"));
         // Zeroing the whole record leaves a clean end; anything else is torn.
         let whole_record_zeroed = matches!(how, Damage::ZeroFrom) && off == start;
         match &report.torn_tail {
@@ -59,7 +65,10 @@ fn every_offset_of_the_last_record(segment_bytes: u64, n: u64, how: Damage) {
                 assert_eq!(torn.offset, start as u64, "{how:?} at {off}");
                 assert_eq!(torn.last_good_seq, Some(n - 1), "{how:?} at {off}");
             }
-            None => assert!(whole_record_zeroed, "{how:?} at {off}: torn tail not reported"),
+            None => assert!(
+                whole_record_zeroed,
+                "{how:?} at {off}: torn tail not reported"
+            ),
         }
         assert_eq!(report.summary.last_seq, Some(n - 1), "{how:?} at {off}");
         assert_eq!(w.next_seq(), n, "{how:?} at {off}");
@@ -76,7 +85,11 @@ fn every_offset_of_the_last_record(segment_bytes: u64, n: u64, how: Damage) {
             let want = i as u64 + 1;
             assert_eq!((*seq, *ts), (want, want * 1000));
             let salt = u8::from(want >= n);
-            assert_eq!(p[..], payload(want, salt)[..], "{how:?} at {off}: seq {want}");
+            assert_eq!(
+                p[..],
+                payload(want, salt)[..],
+                "{how:?} at {off}: seq {want}"
+            );
         }
         let s = journal::verify_framing(t.path()).unwrap();
         assert_eq!((s.records, s.torn_tail), (n + 1, None));
@@ -132,7 +145,10 @@ fn stray_bytes_after_the_end_marker_are_cut() {
 
     let (mut w, report) = Journal::open(cfg.clone()).unwrap();
     let torn = report.torn_tail.expect("torn tail");
-    assert!(matches!(torn.defect, Defect::GarbageAfterEnd { .. }), "{torn:?}");
+    assert!(
+        matches!(torn.defect, Defect::GarbageAfterEnd { .. }),
+        "{torn:?}"
+    );
     assert_eq!(torn.last_good_seq, Some(10));
     assert_eq!(w.next_seq(), 11);
     append_raw_upto(&mut w, 12, 0);
@@ -144,12 +160,19 @@ fn stray_bytes_after_the_end_marker_are_cut() {
 #[test]
 fn a_leftover_spare_segment_is_removed_on_open() {
     let t = tempfile::tempdir().unwrap();
-    let cfg = JournalConfig { prefault: true, ..small(t.path()) };
+    let cfg = JournalConfig {
+        prefault: true,
+        ..small(t.path())
+    };
     let mut w = open(&cfg);
     append_raw_upto(&mut w, 5, 0);
     w.close().unwrap();
     // What a crash while preparing the next segment leaves behind.
-    fs::write(journal::journal_dir(t.path()).join("journal-spare.seg.tmp"), [7u8; 100]).unwrap();
+    fs::write(
+        journal::journal_dir(t.path()).join("journal-spare.seg.tmp"),
+        [7u8; 100],
+    )
+    .unwrap();
     let w = open(&cfg);
     assert_eq!(w.next_seq(), 6);
     w.close().unwrap();
@@ -173,10 +196,86 @@ fn a_trailing_segment_with_a_damaged_header_and_no_records_is_removed() {
 
     let (mut w, report) = Journal::open(cfg.clone()).unwrap();
     let torn = report.torn_tail.expect("torn tail");
-    assert_eq!((torn.segment.as_path(), torn.offset, torn.last_good_seq), (bogus.as_path(), 0, Some(10)));
+    assert_eq!(
+        (torn.segment.as_path(), torn.offset, torn.last_good_seq),
+        (bogus.as_path(), 0, Some(10))
+    );
     assert!(!bogus.exists());
     assert_eq!(w.next_seq(), 11);
     append_raw_upto(&mut w, 11, 0);
     w.close().unwrap();
     assert_eq!(read_raw(t.path()).len(), 11);
+}
+
+/// Collects `(level, message)` of every event on this thread.
+#[derive(Default, Clone)]
+struct Capture(std::sync::Arc<std::sync::Mutex<Vec<(tracing::Level, String)>>>);
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut m = Message(String::new());
+        event.record(&mut m);
+        self.0
+            .lock()
+            .unwrap()
+            .push((*event.metadata().level(), m.0));
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn cutting_a_torn_tail_logs_one_warning_naming_segment_offset_and_last_good_seq() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = small(t.path());
+    let mut w = open(&cfg);
+    append_raw_upto(&mut w, 10, 0);
+    w.close().unwrap();
+    let seg = segment_files(t.path()).remove(0);
+    let at = frame_offset(1, 10);
+    flip(&seg, at + 40);
+
+    let capture = Capture::default();
+    let report = tracing::subscriber::with_default(capture.clone(), || {
+        Journal::open(cfg.clone()).unwrap().1
+    });
+    assert!(report.torn_tail.is_some());
+    let events = capture.0.lock().unwrap().clone();
+    let warnings: Vec<&String> = events
+        .iter()
+        .filter(|(l, _)| *l == tracing::Level::WARN)
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{events:?}");
+    let line = warnings[0];
+    assert!(!line.contains('\n'), "{line}");
+    assert!(line.contains(&journal::segment_file_name(1)), "{line}");
+    assert!(line.contains(&format!("offset {at}")), "{line}");
+    assert!(line.contains("last good seq 9"), "{line}");
+
+    // The clean reopen says nothing.
+    let capture = Capture::default();
+    tracing::subscriber::with_default(capture.clone(), || drop(open(&cfg)));
+    assert!(capture
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|(l, _)| *l != tracing::Level::WARN));
 }

@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release -p journal --bin journal-bench -- [--records N] [--dir DIR]
 //!     [--quick] [--segment-mib M] [--batch B] [--fsync-records N]
-//!     [--durability os|fsync|both] [--prefault on|off|both] [--out FILE]
+//!     [--durability os|fsync|both] [--prefault on|off|both] [--rate R] [--out FILE]
 //! ```
 //!
 //! Prints one JSON line per result and appends it to
@@ -12,9 +12,14 @@
 //! a fresh directory under `--dir` (default: a new directory in the system
 //! temp dir) and removes it afterwards. Opening the journal (which prefaults
 //! the first segment when prefault is on) and the final sync are not timed.
-//! `--fsync-records` (default: `--records`) sizes the `fsync` cases, which
-//! are bound by the device's flush latency. The read-and-verify pass reads
-//! the journal the first case wrote, from a warm page cache.
+//! `--fsync-records` (default: a tenth of `--records`) sizes the `fsync`
+//! cases, which are bound by the device's flush latency. The read-and-verify pass reads
+//! the journal the first case wrote, from a warm page cache. `--rate R`
+//! paces appends at R records/s (spinning between batches) so that
+//! `max_batch_us` shows whether a rollover stalls the writer when it is not
+//! saturated (`batch_*_us`: time to append and flush one batch);
+//! `writer_minor_faults` counts the page faults the appending
+//! thread took (Linux).
 
 use journal::{Durability, Journal, JournalConfig};
 use std::fs::{self, OpenOptions};
@@ -34,6 +39,8 @@ struct Args {
     out: Option<PathBuf>,
     durabilities: Vec<Durability>,
     prefaults: Vec<bool>,
+    /// Records per second to pace appends at (`None`: as fast as possible).
+    rate: Option<u64>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -46,15 +53,19 @@ fn parse_args() -> Result<Args, String> {
         out: None,
         durabilities: vec![Durability::Os, Durability::Fsync],
         prefaults: vec![true, false],
+        rate: None,
     };
     let mut it = std::env::args().skip(1);
     let num = |v: Option<String>, flag: &str| -> Result<u64, String> {
-        v.ok_or(format!("{flag} needs a value"))?.parse().map_err(|e| format!("{flag}: {e}"))
+        v.ok_or(format!("{flag} needs a value"))?
+            .parse()
+            .map_err(|e| format!("{flag}: {e}"))
     };
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--records" => a.records = num(it.next(), "--records")?,
             "--fsync-records" => a.fsync_records = Some(num(it.next(), "--fsync-records")?),
+            "--rate" => a.rate = Some(num(it.next(), "--rate")?.max(1)),
             "--segment-mib" => a.segment_mib = num(it.next(), "--segment-mib")?,
             "--batch" => a.batch = num(it.next(), "--batch")?.max(1),
             "--dir" => a.dir = Some(it.next().ok_or("--dir needs a value")?.into()),
@@ -80,10 +91,12 @@ fn parse_args() -> Result<Args, String> {
                 a.segment_mib = 4;
             }
             "-h" | "--help" => {
-                return Err("usage: journal-bench [--records N] [--fsync-records N] [--dir DIR] [--quick] \
+                return Err(
+                    "usage: journal-bench [--records N] [--fsync-records N] [--dir DIR] [--quick] \
                             [--segment-mib M] [--batch B] [--durability os|fsync|both] \
-                            [--prefault on|off|both] [--out FILE]"
-                    .into())
+                            [--prefault on|off|both] [--rate R] [--out FILE]"
+                        .into(),
+                )
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -114,7 +127,10 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let (base, remove_base) = match &args.dir {
         Some(d) => (d.clone(), false),
-        None => (std::env::temp_dir().join(format!("journal-bench-{}", std::process::id())), true),
+        None => (
+            std::env::temp_dir().join(format!("journal-bench-{}", std::process::id())),
+            true,
+        ),
     };
     fs::create_dir_all(&base)?;
     let out = args.out.clone().unwrap_or_else(|| {
@@ -132,21 +148,34 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     for &durability in &args.durabilities {
         for &prefault in &args.prefaults {
             let records = match durability {
-                Durability::Fsync => args.fsync_records.unwrap_or(args.records),
+                Durability::Fsync => args.fsync_records.unwrap_or((args.records / 10).max(1)),
                 Durability::Os => args.records,
             };
             let dir = base.join(format!("append-{}-{prefault}", dur_name(durability)));
             let _ = fs::remove_dir_all(&dir);
-            let cfg = JournalConfig { segment_bytes, durability, prefault, ..JournalConfig::new(&dir) };
+            let cfg = JournalConfig {
+                segment_bytes,
+                durability,
+                prefault,
+                ..JournalConfig::new(&dir)
+            };
             let t_open = Instant::now();
             let (mut w, _) = Journal::open(cfg)?;
             let open_secs = t_open.elapsed().as_secs_f64();
 
-            let mut max_batch = 0f64;
+            let mut batch_ns: Vec<u64> = Vec::with_capacity((records / args.batch + 2) as usize);
             let faults_before = thread_minor_faults();
             let start = Instant::now();
             let mut seq = 1;
             while seq <= records {
+                if let Some(rate) = args.rate {
+                    // Paced: the batch starting at `seq` is due at (seq - 1) / rate.
+                    let due = std::time::Duration::from_secs_f64((seq - 1) as f64 / rate as f64);
+                    while start.elapsed() < due {
+                        std::hint::spin_loop();
+                    }
+                }
+                let before_seg = w.segment_path().to_path_buf();
                 let t = Instant::now();
                 let end = (seq + args.batch).min(records + 1);
                 while seq < end {
@@ -154,20 +183,38 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
                     seq += 1;
                 }
                 w.flush_batch()?;
-                max_batch = max_batch.max(t.elapsed().as_secs_f64());
+                let el = t.elapsed().as_nanos() as u64;
+                batch_ns.push(el);
+                let rolled = before_seg != w.segment_path();
+                if el > 1_000_000 || rolled {
+                    eprintln!(
+                        "  batch at seq {seq}: {} us rolled={rolled} t={:.3}",
+                        el / 1000,
+                        start.elapsed().as_secs_f64()
+                    );
+                }
             }
             let secs = start.elapsed().as_secs_f64();
-            let faults = thread_minor_faults().zip(faults_before).map(|(a, b)| a.saturating_sub(b));
+            let faults = thread_minor_faults()
+                .zip(faults_before)
+                .map(|(a, b)| a.saturating_sub(b));
             w.close()?;
+            batch_ns.sort_unstable();
+            let pct =
+                |p: f64| batch_ns[((batch_ns.len() - 1) as f64 * p).round() as usize] as f64 / 1e3;
             lines.push(format!(
                 "{{\"bench\":\"journal_append\",\"durability\":\"{}\",\"prefault\":{prefault},\"records\":{records},\
                  \"secs\":{secs:.6},\"records_per_s\":{:.0},\"payload_bytes\":{},\"segment_bytes\":{segment_bytes},\
-                 \"batch\":{},\"max_batch_us\":{:.1},\"writer_minor_faults\":{},\"open_secs\":{open_secs:.6}}}",
+                 \"batch\":{},\"rate\":{},\"batch_p50_us\":{:.1},\"batch_p99_us\":{:.1},\"batch_p999_us\":{:.1},\"max_batch_us\":{:.1},\"writer_minor_faults\":{},\"open_secs\":{open_secs:.6}}}",
                 dur_name(durability),
                 records as f64 / secs,
                 PAYLOAD.len(),
                 args.batch,
-                max_batch * 1e6,
+                args.rate.map_or("null".to_string(), |r| r.to_string()),
+                pct(0.5),
+                pct(0.99),
+                pct(0.999),
+                pct(1.0),
                 faults.map_or("null".to_string(), |f| f.to_string()),
             ));
             emit(&out, lines.last().expect("just pushed"))?;
@@ -210,7 +257,12 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
 fn thread_minor_faults() -> Option<u64> {
     let stat = fs::read_to_string("/proc/thread-self/stat").ok()?;
     // Fields after "pid (comm)": state ppid pgrp session tty tpgid flags minflt
-    stat.rsplit_once(')')?.1.split_whitespace().nth(7)?.parse().ok()
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(7)?
+        .parse()
+        .ok()
 }
 
 fn dur_name(d: Durability) -> &'static str {

@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 use engine::{Command, CommandKind, Name};
-use journal::{Durability, Journal, JournalConfig, JournalWriter, FRAME_HEADER_LEN, SEGMENT_HEADER_LEN};
+use journal::{
+    Durability, Journal, JournalConfig, JournalWriter, FRAME_HEADER_LEN, SEGMENT_HEADER_LEN,
+};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -19,8 +21,18 @@ pub fn payload(seq: u64, salt: u8) -> [u8; PAYLOAD_LEN] {
     p
 }
 
-pub fn config(dir: &Path, segment_bytes: u64, prefault: bool, durability: Durability) -> JournalConfig {
-    JournalConfig { segment_bytes, prefault, durability, ..JournalConfig::new(dir) }
+pub fn config(
+    dir: &Path,
+    segment_bytes: u64,
+    prefault: bool,
+    durability: Durability,
+) -> JournalConfig {
+    JournalConfig {
+        segment_bytes,
+        prefault,
+        durability,
+        ..JournalConfig::new(dir)
+    }
 }
 
 pub fn small(dir: &Path) -> JournalConfig {
@@ -29,7 +41,11 @@ pub fn small(dir: &Path) -> JournalConfig {
 
 pub fn open(cfg: &JournalConfig) -> JournalWriter {
     let (w, report) = Journal::open(cfg.clone()).expect("open");
-    assert!(report.torn_tail.is_none(), "unexpected torn tail: {:?}", report.torn_tail);
+    assert!(
+        report.torn_tail.is_none(),
+        "unexpected torn tail: {:?}",
+        report.torn_tail
+    );
     w
 }
 
@@ -37,7 +53,8 @@ pub fn open(cfg: &JournalConfig) -> JournalWriter {
 pub fn append_raw_upto(w: &mut JournalWriter, last: u64, salt: u8) {
     while w.next_seq() <= last {
         let seq = w.next_seq();
-        w.append_raw(seq, seq * 1000, &payload(seq, salt)).expect("append");
+        w.append_raw(seq, seq * 1000, &payload(seq, salt))
+            .expect("append");
     }
     w.flush_batch().expect("flush");
 }
@@ -89,7 +106,10 @@ pub fn add_asset(seq: u64) -> Command {
     Command {
         seq,
         ts_ns: 1_700_000_000_000_000_000 + seq,
-        kind: CommandKind::AddAsset { asset: Name::new(&format!("AS{seq}")).unwrap(), scale: 8 },
+        kind: CommandKind::AddAsset {
+            asset: Name::new(&format!("AS{seq}")).unwrap(),
+            scale: 8,
+        },
     }
 }
 
