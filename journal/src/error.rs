@@ -288,8 +288,9 @@ impl fmt::Display for JournalError {
             } => {
                 write!(
                     f,
-                    "snapshot {} covers up to seq {snapshot_seq} but the journal ends before seq {journal_next_seq}",
-                    snapshot.display()
+                    "snapshot {} covers up to seq {snapshot_seq} but the journal only reaches seq {}",
+                    snapshot.display(),
+                    journal_next_seq.saturating_sub(1)
                 )
             }
             JournalError::JournalGap {

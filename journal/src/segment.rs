@@ -141,13 +141,21 @@ pub(crate) fn create_spare(journal_dir: &Path, bytes: u64, prefault: bool) -> Re
 
 /// Writes a zero into every page of `map` from the page holding `from` on.
 /// The bytes from `from` on must already be zero (unwritten space).
+/// Yields the CPU after every 1 MiB, so that when this runs on a background
+/// thread that preempted the writer, the writer gets its CPU back quickly.
 pub(crate) fn prefault_from(map: &mut [u8], from: usize) {
     let mut p = from;
     while p < map.len() {
         map[p] = 0;
         p = (p / PAGE + 1) * PAGE;
+        if p & (YIELD_EVERY - 1) == 0 {
+            std::thread::yield_now();
+        }
     }
 }
+
+/// Background work is done in slices of this many bytes, yielding between.
+pub(crate) const YIELD_EVERY: usize = 1 << 20;
 
 /// Makes directory entry changes (create, rename, remove) durable.
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {

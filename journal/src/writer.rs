@@ -13,12 +13,19 @@
 //!   as soon as `append` returns (a process crash loses nothing) and a
 //!   background thread msyncs them every `os_flush_interval`.
 //! - With `prefault`, the next segment is created, sized and touched page by
-//!   page on a background thread while the current one fills, so a rollover
-//!   only writes a header and renames a file.
+//!   page (a write into every page, not just madvise) on the `journal-prep`
+//!   thread while the current one fills, so a rollover only writes a header,
+//!   renames a file and sends three messages. With `Durability::Fsync` that
+//!   thread also msyncs the zeros, so later flushes overwrite allocated
+//!   blocks instead of allocating them. Without `prefault` the writer creates
+//!   the next segment itself and faults its pages in as it writes.
+//! - Finished segments are msynced, unmapped and closed on the
+//!   `journal-flush` thread, which in `Durability::Os` also msyncs the
+//!   current segment every `os_flush_interval`.
 //!
-//! What it must never do: allocate, block on I/O (outside `Durability::Fsync`
-//! flushes and a rollover that outruns the background thread), or accept a
-//! sequence number that is not the next one.
+//! What it must never do: allocate or block on I/O per record (the only
+//! waits are `Durability::Fsync` flushes, and a rollover that outruns the
+//! preparer), or accept a sequence number that is not the next one.
 
 use crate::error::{JournalError, Result, TornTail};
 use crate::format::{
@@ -27,7 +34,7 @@ use crate::format::{
 use crate::reader::{JournalReader, Summary};
 use crate::segment::{
     create_spare, list_segments, map_write, parse_segment_name, prefault_from, remove_temp_files,
-    segment_file_name, sync_dir, Spare,
+    segment_file_name, sync_dir, Spare, YIELD_EVERY,
 };
 use engine::{encode_command, Command};
 use memmap2::{MmapMut, MmapRaw};
@@ -397,11 +404,7 @@ impl Inner {
         }
         let n = frame_len(payload.len());
         if self.pos + n > self.seg.map.len() {
-            let t = Instant::now();
             self.roll()?;
-            let t1 = Instant::now();
-            write_frame(&mut self.seg.map[self.pos..self.pos + n], seq, ts_ns, payload);
-            eprintln!("    roll {:?} first write {:?}", t1 - t, t1.elapsed());
         }
         write_frame(
             &mut self.seg.map[self.pos..self.pos + n],
@@ -438,12 +441,8 @@ impl Inner {
             // new segment's: persist them before writing into the new one.
             self.sync()?;
         }
-        let t0 = Instant::now();
         let spare = self.take_spare()?;
-        let t1 = Instant::now();
         let new = install(&self.jdir, spare, self.next_seq)?;
-        let t2 = Instant::now();
-        eprintln!("    roll: spare {:?} install {:?}", t1 - t0, t2 - t1);
         let current_file = match self.cfg.durability {
             Durability::Os => new
                 .file
@@ -457,7 +456,6 @@ impl Inner {
                 .ok(),
             Durability::Fsync => None,
         };
-        let t3 = Instant::now();
         let old = std::mem::replace(&mut self.seg, new);
         self.pos = SEGMENT_HEADER_LEN;
         self.synced = 0;
@@ -467,15 +465,11 @@ impl Inner {
             .bg
             .as_mut()
             .expect("background threads run while the writer lives");
-        let t4 = Instant::now();
         bg.prepare(self.cfg.segment_bytes);
-        let t5 = Instant::now();
         bg.flush(FlushMsg::Retire(old));
-        let t6 = Instant::now();
         if let Some(f) = current_file {
             bg.flush(FlushMsg::Current(f));
         }
-        eprintln!("    clone {:?} swap {:?} prep {:?} retire {:?} cur {:?}", t3-t2, t4-t3, t5-t4, t6-t5, t6.elapsed());
         Ok(())
     }
 
@@ -637,21 +631,23 @@ fn preparer(jdir: PathBuf, rx: Receiver<u64>, spares: Sender<Result<Spare>>, syn
 /// allocating them (no filesystem journal commit per flush). Done in slices
 /// so the writer's own flushes never queue behind one huge write.
 fn write_zeros_through(s: &Spare) -> Result<()> {
-    const SLICE: usize = 4 << 20;
-    let len = s.map.len();
+    flush_in_slices(&s.map, s.map.len()).map_err(|e| JournalError::io("syncing", &s.path, e))
+}
+
+/// msyncs `map[..len]` a slice at a time, yielding the CPU between slices.
+fn flush_in_slices(map: &MmapMut, len: usize) -> std::io::Result<()> {
     let mut off = 0;
     while off < len {
-        let n = SLICE.min(len - off);
-        s.map
-            .flush_range(off, n)
-            .map_err(|e| JournalError::io("syncing", &s.path, e))?;
+        let n = YIELD_EVERY.min(len - off);
+        map.flush_range(off, n)?;
         off += n;
+        std::thread::yield_now();
     }
     Ok(())
 }
 
 fn retire(seg: Active) {
-    if let Err(e) = seg.map.flush() {
+    if let Err(e) = flush_in_slices(&seg.map, seg.map.len()) {
         warn!(
             "journal: syncing finished segment {} failed: {e}",
             seg.path.display()

@@ -175,7 +175,6 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
                         std::hint::spin_loop();
                     }
                 }
-                let before_seg = w.segment_path().to_path_buf();
                 let t = Instant::now();
                 let end = (seq + args.batch).min(records + 1);
                 while seq < end {
@@ -183,16 +182,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
                     seq += 1;
                 }
                 w.flush_batch()?;
-                let el = t.elapsed().as_nanos() as u64;
-                batch_ns.push(el);
-                let rolled = before_seg != w.segment_path();
-                if el > 1_000_000 || rolled {
-                    eprintln!(
-                        "  batch at seq {seq}: {} us rolled={rolled} t={:.3}",
-                        el / 1000,
-                        start.elapsed().as_secs_f64()
-                    );
-                }
+                batch_ns.push(t.elapsed().as_nanos() as u64);
             }
             let secs = start.elapsed().as_secs_f64();
             let faults = thread_minor_faults()
