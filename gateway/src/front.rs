@@ -15,12 +15,16 @@
 //! Must never: touch a socket, block, or hold business state of its own.
 
 use crate::codec::binary;
-use crate::codec::json::{self, Access, ErrorCode, Op, Request, WireError};
+use crate::codec::json::{self, Access, Channel, ErrorCode, Op, Request, WireError};
+use crate::codec::md;
 use crate::http;
 use crate::metrics::Metrics;
 use crate::pipeline::{InSlot, Input, OutSlot, Output, Query, Reply};
 use crate::session::{Outbox, TokenBucket};
-use engine::{CommandKind, Directory, Event, ExecType, KeyHash, Liquidity, Role, UserId, UserInfo};
+use engine::market_data::{Interval, MarketData, MdUpdate, Ticker};
+use engine::{
+    CommandKind, Directory, Event, ExecType, KeyHash, Liquidity, Role, SymbolId, UserId, UserInfo,
+};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::fmt::Write;
@@ -75,7 +79,26 @@ pub struct Session {
     pub out: Outbox,
     http_wait: Option<HttpWait>,
     http_keep_alive: bool,
+    /// Market-data channels this session receives.
+    subs: Vec<Sub>,
+    /// Receives its user's balances after each change.
+    balances_sub: bool,
 }
+
+/// A market-data channel, resolved to a symbol.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+enum Sub {
+    Book(SymbolId),
+    Trades(SymbolId),
+    Ticker(SymbolId),
+    Klines(SymbolId, Interval),
+}
+
+/// At most this many ticker messages a second per symbol.
+const TICKER_MIN_GAP_NS: u64 = 100_000_000;
+/// How often the market-data clock is moved by wall time (closing klines,
+/// rolling the ticker window) when no trade does it.
+const MD_TICK_NS: u64 = 1_000_000_000;
 
 impl Session {
     /// Is this (HTTP) session waiting for the engine's answer?
@@ -101,6 +124,18 @@ pub struct Front {
     limits: Limits,
     s: String,
     b: Vec<u8>,
+    /// The market-data projection, fed in engine order, off the business-logic thread.
+    pub md: MarketData,
+    md_events: Vec<Event>,
+    md_out: Vec<MdUpdate>,
+    subs: FxHashMap<Sub, Vec<u32>>,
+    /// Per symbol: when a ticker was last sent, and the newest one held back.
+    tickers: FxHashMap<SymbolId, (u64, Option<Ticker>)>,
+    last_md_tick_ns: u64,
+    next_md_tick: u64,
+    /// Users whose balances subscribers must be told (the gateway queries them in order).
+    pub balance_pushes: Vec<UserId>,
+    balances_subs: FxHashMap<UserId, Vec<u32>>,
 }
 
 /// The admin session's user id: not an engine user.
@@ -113,8 +148,18 @@ impl Front {
         admin_key: Option<KeyHash>,
         last_seq: u64,
         limits: Limits,
+        md: MarketData,
     ) -> Front {
         Front {
+            md,
+            md_events: Vec::with_capacity(256),
+            md_out: Vec::with_capacity(64),
+            subs: FxHashMap::default(),
+            tickers: FxHashMap::default(),
+            last_md_tick_ns: 0,
+            next_md_tick: 0,
+            balance_pushes: Vec::new(),
+            balances_subs: FxHashMap::default(),
             dir,
             keys: users.into_iter().map(|u| (u.key_hash, u)).collect(),
             admin_key,
@@ -144,6 +189,8 @@ impl Front {
                 out: Outbox::new(self.limits.send_queue_bytes),
                 http_wait: None,
                 http_keep_alive: true,
+                subs: Vec::new(),
+                balances_sub: false,
             },
         );
     }
@@ -153,6 +200,16 @@ impl Front {
     pub fn close(&mut self, id: u32) -> Option<UserId> {
         let s = self.sessions.remove(&id)?;
         self.trade_stream.retain(|&x| x != id);
+        for sub in &s.subs {
+            if let Some(v) = self.subs.get_mut(sub) {
+                v.retain(|&x| x != id);
+            }
+        }
+        if let (true, Some((u, _))) = (s.balances_sub, s.user) {
+            if let Some(v) = self.balances_subs.get_mut(&u) {
+                v.retain(|&x| x != id);
+            }
+        }
         if let Some((u, _)) = s.user {
             if let Some(v) = self.by_user.get_mut(&u) {
                 v.retain(|&x| x != id);
@@ -315,15 +372,8 @@ impl Front {
             Op::OpenOrders { symbol } => publish(query(Query::OpenOrders { user, symbol })),
             Op::Fees => publish(query(Query::Fees)),
             Op::Snapshot => publish(query(Query::Snapshot)),
-            Op::Subscribe(_) | Op::Unsubscribe(_) => {
-                return self.error(
-                    sid,
-                    &fail(
-                        ErrorCode::Malformed,
-                        "market-data channels are not served yet",
-                    ),
-                );
-            }
+            Op::Subscribe(chs) => return self.subscribe(sid, &chs, true, req_id),
+            Op::Unsubscribe(chs) => return self.subscribe(sid, &chs, false, req_id),
         };
         if !ok {
             metrics
@@ -406,7 +456,17 @@ impl Front {
     pub fn on_output(&mut self, o: &OutSlot, replies: &crossbeam_channel::Receiver<Reply>) {
         match o.output {
             Output::None => {}
-            Output::Event(ev) => self.on_event(o, &ev),
+            Output::Event(ev) => {
+                if matches!(ev, Event::Level { .. })
+                    || matches!(ev, Event::Execution(r) if r.exec_type == ExecType::Trade)
+                {
+                    self.md_events.push(ev);
+                }
+                self.on_event(o, &ev);
+                if o.last && !self.md_events.is_empty() {
+                    self.md_flush(o.seq);
+                }
+            }
             Output::Reply => {
                 let Ok(r) = replies.try_recv() else {
                     tracing::error!("reply announced but not there");
@@ -429,6 +489,14 @@ impl Front {
         match ev {
             Event::Level { .. } => {}
             Event::Execution(r) => {
+                if self
+                    .balances_subs
+                    .get(&r.user)
+                    .is_some_and(|v| !v.is_empty())
+                    && !self.balance_pushes.contains(&r.user)
+                {
+                    self.balance_pushes.push(r.user);
+                }
                 // Every logged-in session of the owner, req_id only to the sender.
                 let sids = self.by_user.get(&r.user).cloned().unwrap_or_default();
                 for sid in sids {
@@ -531,9 +599,23 @@ impl Front {
     fn on_reply(&mut self, o: &OutSlot, r: Reply) {
         let (sid, rid) = (o.session, o.req_id);
         match r {
-            Reply::Directory(d) => self.dir = *d,
+            Reply::Directory(d) => {
+                self.dir = *d;
+                self.md.sync_symbols(&self.dir);
+            }
             Reply::User(u) => {
                 self.keys.insert(u.key_hash, u);
+            }
+            Reply::Balances { user, balances } if sid == 0 => {
+                // A push to the user's `balances` subscribers.
+                let Some(b) = balances else { return };
+                let mut t = String::new();
+                json::encode_balances(None, &b, &self.dir, None, &mut t);
+                for s in self.balances_subs.get(&user).cloned().unwrap_or_default() {
+                    if let Some(x) = self.sessions.get_mut(&s) {
+                        x.out.push_text(t.clone());
+                    }
+                }
             }
             Reply::Balances { user, balances } => {
                 let admin = self
@@ -588,6 +670,206 @@ impl Front {
                     &WireError::new(rid, ErrorCode::Overloaded, format!("snapshot failed: {e}")),
                 ),
             },
+        }
+    }
+
+    fn subscribe(&mut self, sid: u32, chs: &[Channel], on: bool, req_id: Option<u64>) {
+        let Some(s) = self.sessions.get(&sid) else {
+            return;
+        };
+        if s.wire != Wire::Ws {
+            let e = WireError::new(
+                req_id,
+                ErrorCode::Malformed,
+                "market-data channels are served over WebSocket",
+            );
+            return self.error(sid, &e);
+        }
+        let trader = s.user.filter(|u| u.0 != ADMIN_USER).map(|u| u.0);
+        // Resolve everything first: one bad channel refuses the whole request.
+        let mut resolved = Vec::with_capacity(chs.len());
+        for ch in chs {
+            let sym = |n: &engine::Name| self.dir.symbol_id(n);
+            let r = match *ch {
+                Channel::Book(n) => sym(&n).map(|s| Some(Sub::Book(s))),
+                Channel::Trades(n) => sym(&n).map(|s| Some(Sub::Trades(s))),
+                Channel::Ticker(n) => sym(&n).map(|s| Some(Sub::Ticker(s))),
+                Channel::Klines(n, i) => sym(&n).map(|s| Some(Sub::Klines(s, i))),
+                Channel::Balances => {
+                    if trader.is_none() {
+                        let e = WireError::new(
+                            req_id,
+                            ErrorCode::Unauthenticated,
+                            "the balances channel needs a trader login",
+                        );
+                        return self.error(sid, &e);
+                    }
+                    Some(None)
+                }
+            };
+            match r {
+                Some(x) => resolved.push(x),
+                None => {
+                    let e = WireError::new(
+                        req_id,
+                        ErrorCode::Malformed,
+                        format!("unknown symbol in channel {ch}"),
+                    );
+                    return self.error(sid, &e);
+                }
+            }
+        }
+        self.s.clear();
+        json::encode_subscribed(chs, on, req_id, &mut self.s);
+        let ack = self.s.clone();
+        if let Some(s) = self.sessions.get_mut(&sid) {
+            s.out.push_text(ack);
+        }
+        for r in resolved {
+            let Some(sub) = r else {
+                // The user's own balances.
+                let user = trader.unwrap_or(ADMIN_USER);
+                let v = self.balances_subs.entry(user).or_default();
+                v.retain(|&x| x != sid);
+                if on {
+                    v.push(sid);
+                    if !self.balance_pushes.contains(&user) {
+                        self.balance_pushes.push(user);
+                    }
+                }
+                if let Some(s) = self.sessions.get_mut(&sid) {
+                    s.balances_sub = on;
+                }
+                continue;
+            };
+            let v = self.subs.entry(sub).or_default();
+            v.retain(|&x| x != sid);
+            let Some(s) = self.sessions.get_mut(&sid) else {
+                return;
+            };
+            s.subs.retain(|&x| x != sub);
+            if !on {
+                continue;
+            }
+            v.push(sid);
+            s.subs.push(sub);
+            // A book subscriber starts from a full snapshot; a ticker one from the current ticker.
+            self.s.clear();
+            match sub {
+                Sub::Book(sym) => {
+                    if let Some(snap) = self.md.book_snapshot(sym, usize::MAX) {
+                        md::book(
+                            self.dir.symbol(sym),
+                            true,
+                            snap.seq,
+                            None,
+                            &snap.bids,
+                            &snap.asks,
+                            None,
+                            &mut self.s,
+                        );
+                    }
+                }
+                Sub::Ticker(sym) => {
+                    if let Some(t) = self.md.ticker(sym) {
+                        md::ticker(self.dir.symbol(sym), &self.dir, &t, &mut self.s);
+                    }
+                }
+                Sub::Trades(_) | Sub::Klines(..) => {}
+            }
+            if !self.s.is_empty() {
+                s.out.push_text(self.s.clone());
+            }
+        }
+    }
+
+    /// Applies the market-data events of input `seq` and fans the updates out.
+    fn md_flush(&mut self, seq: u64) {
+        let mut out = std::mem::take(&mut self.md_out);
+        out.clear();
+        if let Err(e) = self.md.apply(seq, &self.md_events, &mut out) {
+            tracing::error!(seq, error = ?e, "market data refused an input");
+        }
+        self.md_events.clear();
+        for u in out.drain(..) {
+            self.md_send(u);
+        }
+        self.md_out = out;
+    }
+
+    fn md_send(&mut self, u: MdUpdate) {
+        let sym = u.symbol();
+        let key = match &u {
+            MdUpdate::Book(_) => Sub::Book(sym),
+            MdUpdate::Trade { .. } => Sub::Trades(sym),
+            MdUpdate::Kline { interval, .. } => Sub::Klines(sym, *interval),
+            MdUpdate::Ticker { ticker, .. } => {
+                // At most 10 a second: hold the newest back until it is due.
+                let now = self.last_md_tick_ns;
+                let e = self.tickers.entry(sym).or_insert((0, None));
+                if e.0 != 0 && now < e.0 + TICKER_MIN_GAP_NS {
+                    e.1 = Some(*ticker);
+                    return;
+                }
+                *e = (now.max(1), None);
+                Sub::Ticker(sym)
+            }
+        };
+        let Some(sids) = self.subs.get(&key).filter(|v| !v.is_empty()) else {
+            return;
+        };
+        let si = self.dir.symbol(sym);
+        self.s.clear();
+        match &u {
+            MdUpdate::Book(d) => md::book(
+                si,
+                false,
+                d.seq,
+                Some(d.prev_seq),
+                &d.bids,
+                &d.asks,
+                None,
+                &mut self.s,
+            ),
+            MdUpdate::Trade { trade, .. } => md::trade(si, trade, &mut self.s),
+            MdUpdate::Kline {
+                interval, kline, ..
+            } => md::kline(si, &self.dir, *interval, kline, &mut self.s),
+            MdUpdate::Ticker { ticker, .. } => md::ticker(si, &self.dir, ticker, &mut self.s),
+        }
+        for sid in sids {
+            if let Some(s) = self.sessions.get_mut(sid) {
+                // A subscriber that cannot keep up overflows its outbox and is
+                // closed with a reason: it never sees a book with a gap.
+                s.out.push_text(self.s.clone());
+            }
+        }
+    }
+
+    /// Time-driven market data: held-back tickers that are due, and (once a
+    /// second) klines closing and the ticker window rolling by wall time.
+    pub fn md_tick(&mut self, mono_ns: u64, wall_ns: u64) {
+        self.last_md_tick_ns = mono_ns;
+        let due: Vec<(SymbolId, Ticker)> = self
+            .tickers
+            .iter()
+            .filter_map(|(&s, &(sent, held))| {
+                held.filter(|_| mono_ns >= sent + TICKER_MIN_GAP_NS)
+                    .map(|t| (s, t))
+            })
+            .collect();
+        for (symbol, ticker) in due {
+            self.md_send(MdUpdate::Ticker { symbol, ticker });
+        }
+        if mono_ns >= self.next_md_tick {
+            self.next_md_tick = mono_ns + MD_TICK_NS;
+            let mut out = std::mem::take(&mut self.md_out);
+            out.clear();
+            self.md.tick(wall_ns, &mut out);
+            for u in out.drain(..) {
+                self.md_send(u);
+            }
+            self.md_out = out;
         }
     }
 
@@ -686,6 +968,11 @@ impl Front {
             }
             _ => {}
         }
+        if req.method == "GET" && path.starts_with("/api/v1/") {
+            if let Some((status, body)) = self.market_data_http(path, &req.query) {
+                return respond(self, status, "application/json", &body);
+            }
+        }
         let private = matches!(
             (req.method.as_str(), path),
             ("POST", "/v1/order")
@@ -773,6 +1060,85 @@ impl Front {
             )),
         });
         self.on_request(sid, decoded, now_ns, now_ns, publish, metrics);
+    }
+}
+
+impl Front {
+    /// The public market-data routes, served from the projection (never by
+    /// asking the business logic): `None` when `path` is not one of them.
+    fn market_data_http(&self, path: &str, query: &str) -> Option<(u16, String)> {
+        let parts: Vec<&str> = path.trim_start_matches("/api/v1/").split('/').collect();
+        let not_found = |what: &str| {
+            (
+                404,
+                format!(
+                    "{{\"type\":\"error\",\"code\":\"not_found\",\"message\":\"unknown {what}\"}}"
+                ),
+            )
+        };
+        let num = |name: &str, default: usize, max: usize| {
+            http::query_param(query, name)
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(default)
+                .min(max)
+        };
+        let (kind, sym) = match parts.as_slice() {
+            [k, s] | [k, s, _] => (*k, *s),
+            _ => return None,
+        };
+        if !matches!(kind, "orderbook" | "executions" | "statistics" | "klines") {
+            return None;
+        }
+        let Some(id) = engine::Name::new(sym).and_then(|n| self.dir.symbol_id(&n)) else {
+            return Some(not_found("symbol"));
+        };
+        let si = self.dir.symbol(id);
+        let mut b = String::new();
+        match (kind, parts.len()) {
+            ("orderbook", 2) => {
+                let snap = self.md.book_snapshot(id, num("depth", 100, 5_000))?;
+                md::orderbook_http(si, &snap, &mut b);
+            }
+            ("executions", 2) => {
+                b.push('[');
+                for (i, t) in self
+                    .md
+                    .recent_trades(id, num("limit", 100, 1_000))?
+                    .iter()
+                    .enumerate()
+                {
+                    if i > 0 {
+                        b.push(',');
+                    }
+                    md::trade(si, t, &mut b);
+                }
+                b.push(']');
+            }
+            ("statistics", 2) => match self.md.ticker(id) {
+                Some(t) => md::ticker(si, &self.dir, &t, &mut b),
+                None => return Some(not_found("symbol")),
+            },
+            ("klines", 3) => {
+                let Some(interval) = Interval::parse(parts[2]) else {
+                    return Some(not_found("interval"));
+                };
+                b.push('[');
+                for (i, k) in self
+                    .md
+                    .klines(id, interval, num("limit", 500, interval.retention()))?
+                    .iter()
+                    .enumerate()
+                {
+                    if i > 0 {
+                        b.push(',');
+                    }
+                    md::kline(si, &self.dir, interval, k, &mut b);
+                }
+                b.push(']');
+            }
+            _ => return None,
+        }
+        Some((200, b))
     }
 }
 

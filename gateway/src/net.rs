@@ -231,6 +231,8 @@ impl Net {
             self.read(sid, now_ns, mono_ns);
         }
         work += self.drain_outbound(mono_ns);
+        self.front.md_tick(mono_ns, now_ns);
+        self.push_balances(mono_ns);
         for (&sid, c) in &self.conns {
             if let Conn::Http { buf, .. } = c {
                 if !buf.is_empty() && !self.front.http_busy(sid) && !self.read_again.contains(&sid)
@@ -580,6 +582,27 @@ impl Net {
             }
             Err(Polling::NoEvents) | Err(Polling::Shutdown) => 0,
         }
+    }
+
+    /// `balances` subscribers are told their balances after each change: a
+    /// query in sequence, so the answer reflects everything before it.
+    fn push_balances(&mut self, mono_ns: u64) {
+        if self.front.balance_pushes.is_empty() || !self.shared.intake.load(Ordering::Acquire) {
+            return;
+        }
+        let mut users = std::mem::take(&mut self.front.balance_pushes);
+        users.retain(|&user| {
+            let slot = InSlot {
+                input: crate::pipeline::Input::Query(crate::pipeline::Query::Balances { user }),
+                session: 0,
+                req_id: None,
+                want_done: false,
+                recv_ns: mono_ns,
+            };
+            // Kept for the next cycle when the ring is full.
+            try_publish(&mut self.p.inbound, slot).is_err()
+        });
+        self.front.balance_pushes = users;
     }
 
     /// Cancel-on-disconnect must not be lost to a full ring: retried every cycle.

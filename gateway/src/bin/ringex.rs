@@ -135,6 +135,7 @@ fn run(args: Args) -> Result<(), String> {
         .admin_key
         .clone()
         .or_else(|| (cfg.demo && fresh).then(|| random_key("admin")));
+    let md = engine::market_data::MarketData::from_engine(&rec.engine);
     let front = Front::new(
         rec.engine.directory().clone(),
         rec.engine.users(),
@@ -146,6 +147,7 @@ fn run(args: Args) -> Result<(), String> {
             send_queue_bytes: cfg.limits.send_queue_bytes,
             ..front::Limits::default()
         },
+        md,
     );
     let poll = mio::Poll::new().map_err(|e| e.to_string())?;
     let waker = (!placement.gateway_idle.spins_forever())

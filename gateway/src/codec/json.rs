@@ -335,62 +335,9 @@ impl TraderOp {
     }
 }
 
-/// Kline intervals and how many of each market data keeps (api.md).
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
-pub enum KlineInterval {
-    M1,
-    M5,
-    M15,
-    M30,
-    H1,
-    H4,
-    D1,
-    W1,
-}
-
-impl KlineInterval {
-    pub const ALL: [KlineInterval; 8] = [
-        KlineInterval::M1,
-        KlineInterval::M5,
-        KlineInterval::M15,
-        KlineInterval::M30,
-        KlineInterval::H1,
-        KlineInterval::H4,
-        KlineInterval::D1,
-        KlineInterval::W1,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KlineInterval::M1 => "1m",
-            KlineInterval::M5 => "5m",
-            KlineInterval::M15 => "15m",
-            KlineInterval::M30 => "30m",
-            KlineInterval::H1 => "1h",
-            KlineInterval::H4 => "4h",
-            KlineInterval::D1 => "1d",
-            KlineInterval::W1 => "1w",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<KlineInterval> {
-        KlineInterval::ALL.into_iter().find(|i| i.as_str() == s)
-    }
-
-    /// How many klines of this interval are kept.
-    pub fn kept(self) -> usize {
-        match self {
-            KlineInterval::M1 => 1440,
-            KlineInterval::M5 => 1152,
-            KlineInterval::M15 => 960,
-            KlineInterval::M30 => 1008,
-            KlineInterval::H1 => 720,
-            KlineInterval::H4 => 720,
-            KlineInterval::D1 => 365,
-            KlineInterval::W1 => 156,
-        }
-    }
-}
+/// Kline intervals and how many of each market data keeps (api.md): the
+/// market-data projection's own type.
+pub use engine::market_data::Interval as KlineInterval;
 
 /// A market data (or own balances) channel. Whether its symbol exists is the
 /// session's question, not the codec's.

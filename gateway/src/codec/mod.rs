@@ -8,3 +8,4 @@
 
 pub mod binary;
 pub mod json;
+pub mod md;

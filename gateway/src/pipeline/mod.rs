@@ -104,6 +104,11 @@ pub enum Output {
 #[derive(Copy, Clone, Debug)]
 pub struct OutSlot {
     pub output: Output,
+    /// The input's sequence (0 for queries).
+    pub seq: Seq,
+    /// The last event of its input: consumers that need a command's events
+    /// together (market data) take them up to here.
+    pub last: bool,
     pub session: u32,
     pub req_id: Option<u64>,
     pub recv_ns: u64,
@@ -113,6 +118,8 @@ impl Default for OutSlot {
     fn default() -> Self {
         OutSlot {
             output: Output::None,
+            seq: 0,
+            last: false,
             session: 0,
             req_id: None,
             recv_ns: 0,
@@ -223,9 +230,15 @@ struct Logic {
 
 impl Logic {
     fn publish(&mut self, output: Output, slot: &InSlot) {
+        self.publish_event(output, slot, 0, false);
+    }
+
+    fn publish_event(&mut self, output: Output, slot: &InSlot, seq: Seq, last: bool) {
         let (session, req_id, recv_ns) = (slot.session, slot.req_id, slot.recv_ns);
         self.out.publish(|o| {
             o.output = output;
+            o.seq = seq;
+            o.last = last;
             o.session = session;
             o.req_id = req_id;
             o.recv_ns = recv_ns;
@@ -322,7 +335,8 @@ impl Logic {
                     }
                 }
             }
-            self.publish(Output::Event(ev), slot);
+            let last = i + 1 == self.events.len();
+            self.publish_event(Output::Event(ev), slot, cmd.seq, last);
         }
         if slot.want_done {
             self.publish(Output::Done { seq: cmd.seq }, slot);

@@ -776,7 +776,7 @@ fn channels_parse_and_print_back() {
     ] {
         assert!(Channel::parse(s).is_none(), "{s}");
     }
-    assert_eq!(KlineInterval::W1.kept(), 156);
+    assert_eq!(KlineInterval::W1.retention(), 156);
 }
 
 // --- encoding -------------------------------------------------------------
