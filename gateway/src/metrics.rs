@@ -77,6 +77,7 @@ pub struct Metrics {
     pub overloaded: AtomicU64,
     pub connections: AtomicU64,
     pub inbound_published: AtomicU64,
+    pub outbound_published: AtomicU64,
     pub outbound_consumed: AtomicU64,
     /// Inbound slots (commands and queries) the business logic handled.
     pub applied: AtomicU64,

@@ -551,7 +551,9 @@ impl Net {
         let m = &self.shared.metrics;
         let published = m.inbound_published.load(Ordering::Relaxed);
         let applied = m.applied.load(Ordering::Relaxed);
-        (published.saturating_sub(applied), 0)
+        let out_published = m.outbound_published.load(Ordering::Relaxed);
+        let out_consumed = m.outbound_consumed.load(Ordering::Relaxed);
+        (published.saturating_sub(applied), out_published.saturating_sub(out_consumed))
     }
 
     fn drain_outbound(&mut self, mono_ns: u64) -> usize {
@@ -600,7 +602,11 @@ impl Net {
                 recv_ns: mono_ns,
             };
             // Kept for the next cycle when the ring is full.
-            try_publish(&mut self.p.inbound, slot).is_err()
+            let full = try_publish(&mut self.p.inbound, slot).is_err();
+            if !full {
+                self.shared.metrics.inbound_published.fetch_add(1, Ordering::Relaxed);
+            }
+            full
         });
         self.front.balance_pushes = users;
     }
