@@ -17,6 +17,10 @@
 //!   reported, not an error); 1: damage, a broken invariant, or a
 //!   difference; 2: a usage or I/O problem (including "no journal at DIR").
 //!
+//! The operator's side of the contract: the data directory is not being
+//! written while the tool reads it (the journal crate does not support
+//! reading a live journal yet): stop the server, or copy the directory.
+//!
 //! What it must never do: modify a journal segment, delete or overwrite a
 //! snapshot other than the one it was asked to write, skip a damaged record
 //! and go on, or print a hash for a sequence other than the one it names.

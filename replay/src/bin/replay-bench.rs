@@ -14,8 +14,8 @@
 //! cache (it was just written): these are CPU numbers, not disk numbers.
 //! Use `--cmds 20000` for a smoke run.
 //!
-//! What it must never do: touch a data directory but its own temporary one
-//! (deleted at the end), or report a number for a replay whose final state
+//! What it must never do: touch a data directory but its own (a temporary
+//! one deleted at the end, or a new one named by `--keep`), or report a number for a replay whose final state
 //! hash differs from the generator's.
 
 use clap::Parser;
@@ -47,8 +47,12 @@ struct Args {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Parent of the temporary data directory (default: the system's)
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "keep")]
     tmp: Option<PathBuf>,
+    /// Generate the journal into DIR (which must not exist) and keep it, for
+    /// timing `ringex-replay` by hand afterwards
+    #[arg(long, value_name = "DIR")]
+    keep: Option<PathBuf>,
     /// Print only; do not append to the results file
     #[arg(long)]
     no_save: bool,
@@ -115,11 +119,21 @@ fn bench(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             Some(OpenOptions::new().create(true).append(true).open(&path)?)
         },
     };
-    let tmp = match &args.tmp {
-        Some(parent) => tempfile::tempdir_in(parent)?,
-        None => tempfile::tempdir()?,
+    let tmp = match (&args.keep, &args.tmp) {
+        (Some(_), _) => None,
+        (None, Some(parent)) => Some(tempfile::tempdir_in(parent)?),
+        (None, None) => Some(tempfile::tempdir()?),
     };
-    let dir = tmp.path().to_path_buf();
+    let dir = match (&tmp, &args.keep) {
+        (Some(t), _) => t.path().to_path_buf(),
+        (None, Some(keep)) => {
+            if keep.exists() {
+                return Err(format!("--keep {} already exists", keep.display()).into());
+            }
+            keep.clone()
+        }
+        (None, None) => unreachable!("a temporary directory unless --keep"),
+    };
     let quiet = Ctx { quiet: true };
 
     eprintln!("replay-bench: generating {journaled} commands of the mix workload");
@@ -149,7 +163,7 @@ fn bench(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             "bench": "replay",
             "cmds": r.cmds,
             "secs": r.secs,
-            "cmds_per_s": per_second(r.cmds, r.secs).round(),
+            "cmds_per_s": per_second(r.cmds, r.secs).round() as u64,
             "total_secs": r.total_secs,
             "workload": "mix",
             "seed": args.seed,
