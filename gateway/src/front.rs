@@ -498,10 +498,13 @@ impl Front {
                     self.balance_pushes.push(r.user);
                 }
                 // Every logged-in session of the owner, req_id only to the sender.
-                let sids = self.by_user.get(&r.user).cloned().unwrap_or_default();
-                for sid in sids {
-                    let rid = if sid == o.session { o.req_id } else { None };
-                    self.push_event(sid, ev, rid);
+                // (The list is taken out and put back: no allocation per report.)
+                if let Some(sids) = self.by_user.get_mut(&r.user).map(std::mem::take) {
+                    for &sid in &sids {
+                        let rid = if sid == o.session { o.req_id } else { None };
+                        self.push_event(sid, ev, rid);
+                    }
+                    self.by_user.insert(r.user, sids);
                 }
                 if o.session != 0
                     && self

@@ -89,6 +89,8 @@ pub struct Net {
     /// Connections whose read budget ran out: read again next cycle.
     read_again: Vec<u32>,
     to_close: Vec<(u32, Option<String>)>,
+    /// Scratch for the tokens of one poll (kept to avoid allocating per cycle).
+    ready: Vec<(Token, bool)>,
     start: Instant,
     batch: u64,
     last_latency_seq: u64,
@@ -131,6 +133,7 @@ impl Net {
             pending_cancels: VecDeque::new(),
             read_again: Vec::new(),
             to_close: Vec::new(),
+            ready: Vec::with_capacity(1024),
             start: Instant::now(),
             batch: 256,
             last_latency_seq: 0,
@@ -208,12 +211,14 @@ impl Net {
         }
         let now_ns = wall_ns();
         let mono_ns = self.start.elapsed().as_nanos() as u64;
-        let ready: Vec<(Token, bool)> = self
-            .events
-            .iter()
-            .map(|e| (e.token(), e.is_readable() || e.is_read_closed()))
-            .collect();
-        for (tok, readable) in ready {
+        let mut ready = std::mem::take(&mut self.ready);
+        ready.clear();
+        ready.extend(
+            self.events
+                .iter()
+                .map(|e| (e.token(), e.is_readable() || e.is_read_closed())),
+        );
+        for &(tok, readable) in &ready {
             work += 1;
             match tok {
                 HTTP_LISTENER => self.accept(false, mono_ns),
@@ -226,6 +231,7 @@ impl Net {
                 }
             }
         }
+        self.ready = ready;
         for sid in std::mem::take(&mut self.read_again) {
             work += 1;
             self.read(sid, now_ns, mono_ns);
@@ -553,7 +559,10 @@ impl Net {
         let applied = m.applied.load(Ordering::Relaxed);
         let out_published = m.outbound_published.load(Ordering::Relaxed);
         let out_consumed = m.outbound_consumed.load(Ordering::Relaxed);
-        (published.saturating_sub(applied), out_published.saturating_sub(out_consumed))
+        (
+            published.saturating_sub(applied),
+            out_published.saturating_sub(out_consumed),
+        )
     }
 
     fn drain_outbound(&mut self, mono_ns: u64) -> usize {
@@ -604,7 +613,10 @@ impl Net {
             // Kept for the next cycle when the ring is full.
             let full = try_publish(&mut self.p.inbound, slot).is_err();
             if !full {
-                self.shared.metrics.inbound_published.fetch_add(1, Ordering::Relaxed);
+                self.shared
+                    .metrics
+                    .inbound_published
+                    .fetch_add(1, Ordering::Relaxed);
             }
             full
         });

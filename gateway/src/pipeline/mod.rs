@@ -235,7 +235,10 @@ impl Logic {
 
     fn publish_event(&mut self, output: Output, slot: &InSlot, seq: Seq, last: bool) {
         let (session, req_id, recv_ns) = (slot.session, slot.req_id, slot.recv_ns);
-        self.shared.metrics.outbound_published.fetch_add(1, Ordering::Relaxed);
+        self.shared
+            .metrics
+            .outbound_published
+            .fetch_add(1, Ordering::Relaxed);
         self.out.publish(|o| {
             o.output = output;
             o.seq = seq;
