@@ -4,8 +4,8 @@
 //! negative. `locked` is exactly what the user's open orders still need
 //! (checked by `invariants`). Balances live in one flat array with a stride of
 //! the number of assets, so a fill touches two adjacent cache lines at most.
-//! Users are found by id through a map that is only ever looked up, never
-//! iterated for anything observable.
+//! Users are found by id through a direct table for small ids and a map for
+//! the rest ([`UserIndex`]), only ever looked up, never iterated.
 
 use crate::types::*;
 use crate::{ClOrdId, Role};
@@ -100,6 +100,51 @@ impl Account {
         if let Some(e) = self.clids.get_mut(clid) {
             e.open = NIL;
         }
+    }
+}
+
+/// User ids below this are found through a direct table (operators number
+/// users densely as a rule); the table is as long as the largest such id
+/// added, so at most 4 MiB.
+const DIRECT_USERS: u64 = 1 << 20;
+
+/// Account index by user id: a direct table for small ids, a map for the
+/// rest. Only ever looked up, never iterated.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct UserIndex {
+    /// `direct[user]`: the account of `user`, or [`NIL`].
+    direct: Vec<u32>,
+    map: FxHashMap<UserId, u32>,
+}
+
+impl UserIndex {
+    #[inline]
+    pub fn get(&self, user: UserId) -> Option<u32> {
+        if user < DIRECT_USERS {
+            match self.direct.get(user as usize) {
+                Some(&a) if a != NIL => Some(a),
+                _ => None,
+            }
+        } else {
+            self.map.get(&user).copied()
+        }
+    }
+
+    /// Adds `user` -> `acct`; `false` (and nothing changed) if `user` is known.
+    pub fn insert(&mut self, user: UserId, acct: u32) -> bool {
+        if self.get(user).is_some() {
+            return false;
+        }
+        if user < DIRECT_USERS {
+            let i = user as usize;
+            if self.direct.len() <= i {
+                self.direct.resize(i + 1, NIL);
+            }
+            self.direct[i] = acct;
+        } else {
+            self.map.insert(user, acct);
+        }
+        true
     }
 }
 

@@ -157,6 +157,8 @@ pub fn units_to_fixed(scale: u8, u: Units) -> Fixed {
 pub struct Directory {
     assets: Vec<AssetInfo>,
     symbols: Vec<SymbolInfo>,
+    /// `symbols[i].hot()`, computed once.
+    hots: Vec<Hot>,
     asset_ids: FxHashMap<Name, AssetId>,
     symbol_ids: FxHashMap<Name, SymbolId>,
 }
@@ -175,6 +177,11 @@ impl Directory {
     #[inline]
     pub fn symbol(&self, id: SymbolId) -> &SymbolInfo {
         &self.symbols[id.0 as usize]
+    }
+    /// What matching needs of a symbol.
+    #[inline]
+    pub(crate) fn hot(&self, id: SymbolId) -> &Hot {
+        &self.hots[id.0 as usize]
     }
     #[inline]
     pub fn asset_id(&self, name: &Name) -> Option<AssetId> {
@@ -219,7 +226,9 @@ impl Directory {
             return Err(Reason::LimitReached);
         }
         let id = SymbolId(self.symbols.len() as u32);
-        self.symbols.push(SymbolInfo { id, ..info });
+        let info = SymbolInfo { id, ..info };
+        self.symbols.push(info);
+        self.hots.push(info.hot());
         self.symbol_ids.insert(spec.symbol, id);
         Ok(id)
     }
@@ -310,9 +319,11 @@ impl Directory {
             .map(|(i, a)| (a.name, AssetId(i as u16)))
             .collect();
         let symbol_ids = symbols.iter().map(|s| (s.spec.symbol, s.id)).collect();
+        let hots = symbols.iter().map(|s| s.hot()).collect();
         Directory {
             assets,
             symbols,
+            hots,
             asset_ids,
             symbol_ids,
         }

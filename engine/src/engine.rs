@@ -5,10 +5,19 @@
 //!   command's, clamped to be non-decreasing.
 //! - Orders live in one slab (`Vec<Order>` plus a free list) and are named by
 //!   slab index inside the engine, by `order_id` outside. An order is *listed*
-//!   while it is open (resting or an untriggered stop): then it is in `by_id`,
-//!   in its user's open-order list (in `order_id` order) and counted in its
-//!   book. An incoming order is matched before it is listed, so an IOC that
-//!   never rests costs no map insert.
+//!   while it is open (resting or an untriggered stop): then it is in its
+//!   book's `by_id` (a cancel or amend names the symbol, and an id of another
+//!   symbol is unknown there anyway) and in its user's open-order list (in
+//!   `order_id` order). An incoming order is matched before it is listed, so
+//!   an IOC that never rests costs no map insert.
+//! - The fields matching reads stay in `Order`; the client order id (38
+//!   bytes, absent from most orders) sits apart in `Engine::clids`.
+//! - Names resolve cheaply: users through a direct table for small ids (a
+//!   map for the rest), symbols through a one-entry cache in front of the
+//!   name map; `Directory` keeps what matching needs of a symbol precomputed.
+//! - Most incoming orders do not cross: they rest or go without entering the
+//!   matching loop; an amend that moves an order leaves its level by the
+//!   slot the order names and looks for its new one near the old one.
 //! - Funds: a buy with a limit price locks `price * qty` quote; every sell
 //!   locks `qty` base; market and stop-market buys lock nothing and spend
 //!   what is available as they match. A fill releases the taker's lock at its
@@ -18,10 +27,9 @@
 
 use crate::accounts::*;
 use crate::book::*;
-use crate::directory::Hot;
 use crate::*;
 use bincode::{Decode, Encode};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 /// Bounds on what the engine holds. Part of the state (snapshots carry them),
 /// so a replay refuses exactly what the live run refused.
@@ -81,35 +89,44 @@ pub(crate) enum OrderState {
     Stop,
 }
 
+/// An order in the slab. Its `client_order_id`, when it has one, is kept
+/// apart in `Engine::clids` (same index), so that the fields matching reads
+/// stay dense.
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct Order {
     pub id: OrderId,
     pub user: UserId,
+    /// Limit price; zero for market and stop-market.
+    pub price: Ticks,
+    pub qty: Lots,
+    pub filled: Lots,
+    /// Visible quantity while resting (the current slice of an iceberg).
+    pub visible: Lots,
+    pub cum_quote: i64,
+    pub prev: u32,
+    pub next: u32,
     pub acct: u32,
     pub symbol: SymbolId,
+    /// Slot of its level while resting (see `book`).
+    pub level: u32,
+    /// While incoming: where its new level probably is in the book's sorted
+    /// levels (where its previous one was), or [`NIL`] (the top). A hint only.
+    pub near: u32,
     pub side: Side,
     pub order_type: OrderType,
     pub tif: Tif,
     pub stp: Stp,
     pub post_only: bool,
     pub listed: bool,
+    /// `Engine::clids` holds its client order id.
+    pub has_clid: bool,
     pub state: OrderState,
-    /// Limit price; zero for market and stop-market.
-    pub price: Ticks,
-    /// Trigger price; zero when not a stop.
-    pub stop_price: Ticks,
-    pub qty: Lots,
-    pub filled: Lots,
-    /// Visible quantity while resting (the current slice of an iceberg).
-    pub visible: Lots,
-    /// Iceberg slice size; zero for a plain order.
-    pub display: Lots,
-    pub cum_quote: i64,
-    pub prev: u32,
-    pub next: u32,
     pub uprev: u32,
     pub unext: u32,
-    pub clid: Option<ClOrdId>,
+    /// Trigger price; zero when not a stop.
+    pub stop_price: Ticks,
+    /// Iceberg slice size; zero for a plain order.
+    pub display: Lots,
 }
 
 impl Order {
@@ -161,10 +178,11 @@ pub struct Engine {
     pub(crate) dir: Directory,
     pub(crate) books: Vec<Book>,
     pub(crate) orders: Vec<Order>,
+    /// Client order ids by slab index (meaningful where `Order::has_clid`).
+    pub(crate) clids: Vec<Option<ClOrdId>>,
     pub(crate) free: Vec<u32>,
-    pub(crate) by_id: FxHashMap<OrderId, u32>,
     pub(crate) accounts: Vec<Account>,
-    pub(crate) user_idx: FxHashMap<UserId, u32>,
+    pub(crate) user_idx: UserIndex,
     pub(crate) ledger: Ledger,
     pub(crate) tx_ids: FxHashSet<TxId>,
     pub(crate) last_seq: Seq,
@@ -173,6 +191,9 @@ pub struct Engine {
     pub(crate) next_trade_id: TradeId,
     /// Scratch for stop triggering; empty between commands.
     trig: Vec<(OrderId, u32)>,
+    /// The last symbol name resolved, and its id: most commands in a row
+    /// name the same symbol. Symbols are never removed, so it never goes stale.
+    last_symbol: Option<(Name, SymbolId)>,
 }
 
 /// What every report of the current command carries.
@@ -189,10 +210,10 @@ impl Engine {
             dir: Directory::default(),
             books: Vec::new(),
             orders: Vec::new(),
+            clids: Vec::new(),
             free: Vec::new(),
-            by_id: FxHashMap::default(),
             accounts: Vec::new(),
-            user_idx: FxHashMap::default(),
+            user_idx: UserIndex::default(),
             ledger: Ledger::default(),
             tx_ids: FxHashSet::default(),
             last_seq: 0,
@@ -200,7 +221,21 @@ impl Engine {
             next_order_id: 1,
             next_trade_id: 1,
             trig: Vec::new(),
+            last_symbol: None,
         }
+    }
+
+    /// The id of the symbol named `name`, through a one-entry cache.
+    #[inline]
+    fn symbol_id(&mut self, name: &Name) -> Option<SymbolId> {
+        if let Some((n, id)) = self.last_symbol {
+            if n == *name {
+                return Some(id);
+            }
+        }
+        let id = self.dir.symbol_id(name)?;
+        self.last_symbol = Some((*name, id));
+        Some(id)
     }
 
     /// Applies one command, appending its events to `out` (which is not cleared).
@@ -223,14 +258,14 @@ impl Engine {
                 user,
                 symbol,
                 target,
-            } => self.cancel(cx, *user, symbol, *target, out),
+            } => self.cancel(cx, *user, symbol, target, out),
             CommandKind::Amend {
                 user,
                 symbol,
                 target,
                 price,
                 qty,
-            } => self.amend(cx, *user, symbol, *target, *price, *qty, out),
+            } => self.amend(cx, *user, symbol, target, price, qty, out),
             CommandKind::CancelAll { user, symbol } => {
                 self.cancel_all(cx, *user, symbol.as_ref(), out)
             }
@@ -289,7 +324,7 @@ impl Engine {
     // ----------------------------------------------------------------- admin
 
     fn add_user(&mut self, user: UserId, key_hash: KeyHash, role: Role) -> Result<(), Reason> {
-        if self.user_idx.contains_key(&user) {
+        if self.user_idx.get(user).is_some() {
             return Err(Reason::Exists);
         }
         if self.accounts.len() >= self.limits.users_max.min(u32::MAX as usize - 1) {
@@ -310,7 +345,7 @@ impl Engine {
         tx_id: TxId,
         deposit: bool,
     ) -> Result<(), Reason> {
-        let acct = *self.user_idx.get(&user).ok_or(Reason::UnknownUser)?;
+        let acct = self.user_idx.get(user).ok_or(Reason::UnknownUser)?;
         let aid = self.dir.asset_id(asset).ok_or(Reason::UnknownAsset)?;
         let units = amount
             .to_scale(self.dir.asset(aid).scale)
@@ -362,14 +397,14 @@ impl Engine {
             stop_price: None,
             qty: Lots::ZERO,
         };
-        let Some(&acct) = self.user_idx.get(&p.user) else {
+        let Some(acct) = self.user_idx.get(p.user) else {
             return rej.emit(Reason::UnknownUser, out);
         };
-        let Some(sym) = self.dir.symbol_id(&p.symbol) else {
+        let Some(sym) = self.symbol_id(&p.symbol) else {
             return rej.emit(Reason::UnknownSymbol, out);
         };
         rej.symbol = Some(sym);
-        let si = self.dir.symbol(sym).hot();
+        let si = self.dir.hot(sym);
         let book = &self.books[sym.0 as usize];
         if book.halted {
             return rej.emit(Reason::MarketHalted, out);
@@ -449,45 +484,44 @@ impl Engine {
         if self.ledger.at(acct, asset).available.get() < need {
             return rej.emit(Reason::InsufficientFunds, out);
         }
-        if book.orders >= self.limits.orders_per_symbol_max {
+        if book.by_id.len() >= self.limits.orders_per_symbol_max {
             return rej.emit(Reason::LimitReached, out);
         }
 
         // Accepted.
         self.ledger.lock(acct, asset, need);
-        let idx = self.alloc(Order {
-            id,
-            user: p.user,
-            acct,
-            symbol: sym,
-            side: p.side,
-            order_type: ot,
-            tif: p.tif,
-            stp: p.stp,
-            post_only: p.post_only,
-            listed: false,
-            state: OrderState::Incoming,
-            price,
-            stop_price,
-            qty,
-            filled: Lots::ZERO,
-            visible: Lots::ZERO,
-            display,
-            cum_quote: 0,
-            prev: NIL,
-            next: NIL,
-            uprev: NIL,
-            unext: NIL,
-            clid: p.client_order_id,
-        });
+        let idx = self.alloc(
+            Order {
+                id,
+                user: p.user,
+                price,
+                qty,
+                filled: Lots::ZERO,
+                visible: Lots::ZERO,
+                cum_quote: 0,
+                prev: NIL,
+                next: NIL,
+                acct,
+                symbol: sym,
+                level: NIL,
+                near: NIL,
+                side: p.side,
+                order_type: ot,
+                tif: p.tif,
+                stp: p.stp,
+                post_only: p.post_only,
+                listed: false,
+                has_clid: p.client_order_id.is_some(),
+                state: OrderState::Incoming,
+                uprev: NIL,
+                unext: NIL,
+                stop_price,
+                display,
+            },
+            p.client_order_id,
+        );
         self.accounts[acct as usize].note_order(p.client_order_id, idx);
-        out.push(Event::Execution(self.report(
-            cx,
-            idx,
-            ExecType::New,
-            None,
-            None,
-        )));
+        self.push_report(out, cx, idx, ExecType::New, None, None);
         if ot.is_stop() {
             let o = &mut self.orders[idx as usize];
             o.state = OrderState::Stop;
@@ -505,10 +539,33 @@ impl Engine {
 
     /// Matches the order at `idx` (not in any level) against the other side,
     /// then rests its remainder (GTC limit) or cancels it.
+    ///
+    /// An incoming order always has something left to match. Most do not
+    /// cross: they rest (GTC limit) or go at once, without the matching loop.
+    #[inline(always)]
     fn match_incoming(&mut self, cx: Ctx, idx: u32, band_ref: Option<Ticks>, out: &mut Vec<Event>) {
+        let o = &self.orders[idx as usize];
+        debug_assert!(o.remaining() > 0);
+        let limit = o.limit();
+        let opp = o.side.opposite();
+        if self.books[o.symbol.0 as usize].side(opp).crossed_by(limit) {
+            return self.match_crossing(cx, idx, band_ref, out);
+        }
+        // Nothing crosses: post-only passes, FOK cannot fill (limit only).
+        if o.tif == Tif::Fok {
+            self.close_incoming(cx, idx, Reason::FokUnfillable, out);
+        } else if limit.is_some() && o.tif == Tif::Gtc {
+            self.rest(idx, out);
+        } else {
+            self.close_incoming(cx, idx, Reason::IocRemainder, out);
+        }
+    }
+
+    /// [`Engine::match_incoming`] for an order that crosses the other side.
+    #[inline(never)]
+    fn match_crossing(&mut self, cx: Ctx, idx: u32, band_ref: Option<Ticks>, out: &mut Vec<Event>) {
         let o = View::of(&self.orders[idx as usize]);
         let s = o.symbol.0 as usize;
-        let si = self.dir.symbol(o.symbol).hot();
         let limit = o.limit;
         let opp = o.side.opposite();
         if o.post_only && self.books[s].side(opp).crossed_by(limit) {
@@ -526,8 +583,9 @@ impl Engine {
             if !side.crossed_by(limit) {
                 break;
             }
-            let best = side.levels[side.levels.len() - 1];
+            let Some(best) = side.best() else { break };
             let px = best.price;
+            let si = self.dir.hot(o.symbol);
             if limit.is_none() && !si.in_band(o.side, px, band_ref) {
                 return self.close_incoming(cx, idx, Reason::PriceOutOfBand, out);
             }
@@ -557,7 +615,7 @@ impl Engine {
                 }
                 q = q.min(afford);
             }
-            self.fill(cx, &si, maker, idx, px, Lots::new(q), out);
+            self.fill(cx, o.symbol, maker, idx, px, Lots::new(q), out);
         }
         let o = &self.orders[idx as usize];
         if o.remaining() == 0 {
@@ -577,7 +635,7 @@ impl Engine {
         let need = o.remaining();
         let side = self.books[o.symbol.0 as usize].side(o.side.opposite());
         let mut have = 0i64;
-        for lvl in side.levels.iter().rev() {
+        for lvl in side.levels_best_first() {
             let crosses = match o.side {
                 Side::Buy => o.price >= lvl.price,
                 Side::Sell => o.price <= lvl.price,
@@ -610,13 +668,14 @@ impl Engine {
     fn fill(
         &mut self,
         cx: Ctx,
-        si: &Hot,
+        sym: SymbolId,
         maker: u32,
         taker: u32,
         px: Ticks,
         q: Lots,
         out: &mut Vec<Event>,
     ) {
+        let si = *self.dir.hot(sym);
         let quote_amt = (px.get() as i128 * q.get() as i128 * si.quote_per_tick_lot as i128) as i64;
         let base_amt = q.get() * si.base_per_lot;
         let (m, t) = (
@@ -651,8 +710,8 @@ impl Engine {
         let b = self.ledger.at_mut(seller.acct, si.base);
         b.locked = Units::new(b.locked.get() - base_amt);
         // Each side receives less its fee, floored, in what it receives.
-        let buyer_fee = (base_amt as i128 * buyer_bps as i128 / 10_000) as i64;
-        let seller_fee = (quote_amt as i128 * seller_bps as i128 / 10_000) as i64;
+        let buyer_fee = fee(base_amt, buyer_bps);
+        let seller_fee = fee(quote_amt, seller_bps);
         let b = self.ledger.at_mut(buyer.acct, si.base);
         b.available = Units::new(b.available.get() + base_amt - buyer_fee);
         let b = self.ledger.at_mut(seller.acct, si.quote);
@@ -686,44 +745,48 @@ impl Engine {
             fee_asset,
             liquidity,
         };
-        out.push(Event::Execution(self.report(
+        self.push_report(
+            out,
             cx,
             maker,
             ExecType::Trade,
             None,
             Some(mk(maker_fee, maker_fee_asset, Liquidity::Maker)),
-        )));
-        out.push(Event::Execution(self.report(
+        );
+        self.push_report(
+            out,
             cx,
             taker,
             ExecType::Trade,
             None,
             Some(mk(taker_fee, taker_fee_asset, Liquidity::Taker)),
-        )));
+        );
 
         // The maker leaves the level, or (iceberg) shows a new slice at its back.
         let book = &mut self.books[si.id.0 as usize];
         let side = book.side_mut(m.side);
-        let pos = side.levels.len() - 1;
-        let mo = self.orders[maker as usize];
-        side.levels[pos].visible = Lots::new(side.levels[pos].visible.get() - q.get());
-        let level_qty = if mo.remaining() == 0 {
+        let mo = &self.orders[maker as usize];
+        let (m_rem, m_vis, m_display) = (mo.remaining(), mo.visible.get(), mo.display.get());
+        let pos = mo.level as usize;
+        side.slots[pos].visible = Lots::new(side.slots[pos].visible.get() - q.get());
+        let level_qty = if m_rem == 0 {
             let v = unlink(side, &mut self.orders, pos, maker);
             self.close(maker);
             v
-        } else if mo.visible.get() == 0 {
-            let slice = Lots::new(mo.display.get().min(mo.remaining()));
-            if side.levels[pos].count > 1 {
+        } else if m_vis == 0 {
+            let slice = Lots::new(m_display.min(m_rem));
+            if side.slots[pos].count > 1 {
                 unlink(side, &mut self.orders, pos, maker);
                 self.orders[maker as usize].visible = slice;
-                push_tail(&mut side.levels[pos], &mut self.orders, maker);
+                push_tail(&mut side.slots[pos], &mut self.orders, maker);
+                self.orders[maker as usize].level = pos as u32;
             } else {
                 self.orders[maker as usize].visible = slice;
-                side.levels[pos].visible = slice;
+                side.slots[pos].visible = slice;
             }
-            side.levels[pos].visible
+            side.slots[pos].visible
         } else {
-            side.levels[pos].visible
+            side.slots[pos].visible
         };
         out.push(Event::Level {
             symbol: si.id,
@@ -734,6 +797,7 @@ impl Engine {
     }
 
     /// Puts an incoming order with a remainder into its level, at the back.
+    #[inline(always)]
     fn rest(&mut self, idx: u32, out: &mut Vec<Event>) {
         let o = &mut self.orders[idx as usize];
         let rem = o.remaining();
@@ -743,14 +807,15 @@ impl Engine {
             rem
         });
         o.state = OrderState::Resting;
-        let (s, side, price) = (o.symbol, o.side, o.price);
+        let (s, side, price, near) = (o.symbol, o.side, o.price, o.near);
         if !o.listed {
             self.list(idx);
         }
         let bs = self.books[s.0 as usize].side_mut(side);
-        let pos = bs.level_for(price);
-        let lvl = &mut bs.levels[pos];
+        let slot = bs.level_for(price, near);
+        let lvl = &mut bs.slots[slot as usize];
         push_tail(lvl, &mut self.orders, idx);
+        self.orders[idx as usize].level = slot;
         out.push(Event::Level {
             symbol: s,
             side,
@@ -762,7 +827,7 @@ impl Engine {
     /// Releases what the order still has locked.
     fn release(&mut self, idx: u32) {
         let o = &self.orders[idx as usize];
-        let si = self.dir.symbol(o.symbol);
+        let si = self.dir.hot(o.symbol);
         let rem = Lots::new(o.remaining());
         let (asset, amt) = match (o.side, o.limit()) {
             (Side::Buy, Some(p)) => (si.quote, si.quote_units(p, rem).unwrap_or(0)),
@@ -776,36 +841,29 @@ impl Engine {
 
     /// Cancels the remainder of an order that is not in any level.
     fn close_incoming(&mut self, cx: Ctx, idx: u32, reason: Reason, out: &mut Vec<Event>) {
-        out.push(Event::Execution(self.report(
-            cx,
-            idx,
-            ExecType::Canceled,
-            Some(reason),
-            None,
-        )));
+        self.push_report(out, cx, idx, ExecType::Canceled, Some(reason), None);
         self.release(idx);
         self.close(idx);
     }
 
     /// Cancels an open order (resting or untriggered stop).
     fn cancel_open(&mut self, cx: Ctx, idx: u32, reason: Reason, out: &mut Vec<Event>) {
-        let o = self.orders[idx as usize];
-        let book = &mut self.books[o.symbol.0 as usize];
+        let o = &self.orders[idx as usize];
+        let (symbol, side, price, slot) = (o.symbol, o.side, o.price, o.level);
+        let book = &mut self.books[symbol.0 as usize];
         match o.state {
             OrderState::Resting => {
-                let side = book.side_mut(o.side);
-                if let Ok(pos) = side.find(o.price) {
-                    let v = unlink(side, &mut self.orders, pos, idx);
-                    out.push(Event::Level {
-                        symbol: o.symbol,
-                        side: o.side,
-                        price: o.price,
-                        qty: v,
-                    });
-                }
+                let bs = book.side_mut(side);
+                let v = unlink(bs, &mut self.orders, slot as usize, idx);
+                out.push(Event::Level {
+                    symbol,
+                    side,
+                    price,
+                    qty: v,
+                });
             }
             OrderState::Stop => {
-                book.stops_mut(o.side).remove(&(o.stop_price.get(), o.id));
+                book.stops_mut(side).remove(&(o.stop_price.get(), o.id));
             }
             OrderState::Incoming | OrderState::Free => {}
         }
@@ -814,7 +872,23 @@ impl Engine {
 
     /// Triggers the stops whose condition now holds, oldest first, and repeats
     /// while their trades trigger more.
+    #[inline(always)]
     fn process_triggers(
+        &mut self,
+        cx: Ctx,
+        sym: SymbolId,
+        band_ref: Option<Ticks>,
+        out: &mut Vec<Event>,
+    ) {
+        let book = &self.books[sym.0 as usize];
+        if book.buy_stops.is_empty() && book.sell_stops.is_empty() {
+            return;
+        }
+        self.trigger_stops(cx, sym, band_ref, out);
+    }
+
+    #[inline(never)]
+    fn trigger_stops(
         &mut self,
         cx: Ctx,
         sym: SymbolId,
@@ -850,15 +924,9 @@ impl Engine {
                 self.books[s].stops_mut(side).remove(&key);
             }
             for &(_, idx) in &trig {
-                out.push(Event::Execution(self.report(
-                    cx,
-                    idx,
-                    ExecType::Triggered,
-                    None,
-                    None,
-                )));
+                self.push_report(out, cx, idx, ExecType::Triggered, None, None);
                 let o = &self.orders[idx as usize];
-                let si = self.dir.symbol(sym);
+                let si = self.dir.hot(sym);
                 if o.order_type.has_limit_price() && !si.in_band(o.side, o.price, band_ref) {
                     self.close_incoming(cx, idx, Reason::PriceOutOfBand, out);
                 } else {
@@ -872,11 +940,12 @@ impl Engine {
     // --------------------------------------------------------- cancel, amend
 
     /// The open order of `acct` in `sym` that `target` names.
-    fn find_open(&self, acct: u32, sym: SymbolId, target: OrderRef) -> Option<u32> {
-        let idx = match target {
-            OrderRef::Id(id) => *self.by_id.get(&id)?,
-            OrderRef::Client(c) => {
-                let e = self.accounts[acct as usize].clids.get(&c)?;
+    #[inline(always)]
+    fn find_open(&self, acct: u32, sym: SymbolId, target: &OrderRef) -> Option<u32> {
+        let idx = match *target {
+            OrderRef::Id(id) => self.books[sym.0 as usize].by_id.get(id)?,
+            OrderRef::Client(ref c) => {
+                let e = self.accounts[acct as usize].clids.get(c)?;
                 if e.open == NIL {
                     return None;
                 }
@@ -892,7 +961,7 @@ impl Engine {
         cx: Ctx,
         user: UserId,
         symbol: &Name,
-        target: OrderRef,
+        target: &OrderRef,
         out: &mut Vec<Event>,
     ) {
         let reject = |reason| Event::Reject {
@@ -900,13 +969,13 @@ impl Engine {
             ts_ns: cx.ts,
             user,
             op: RejectOp::Cancel,
-            target: Some(target),
+            target: Some(*target),
             reason,
         };
-        let Some(&acct) = self.user_idx.get(&user) else {
+        let Some(acct) = self.user_idx.get(user) else {
             return out.push(reject(Reason::UnknownUser));
         };
-        let Some(sym) = self.dir.symbol_id(symbol) else {
+        let Some(sym) = self.symbol_id(symbol) else {
             return out.push(reject(Reason::UnknownSymbol));
         };
         match self.find_open(acct, sym, target) {
@@ -924,7 +993,7 @@ impl Engine {
             target: None,
             reason,
         };
-        let Some(&acct) = self.user_idx.get(&user) else {
+        let Some(acct) = self.user_idx.get(user) else {
             return out.push(reject(Reason::UnknownUser));
         };
         let filter = match symbol {
@@ -959,9 +1028,9 @@ impl Engine {
         cx: Ctx,
         user: UserId,
         symbol: &Name,
-        target: OrderRef,
-        price: Option<Fixed>,
-        qty: Option<Fixed>,
+        target: &OrderRef,
+        price: &Option<Fixed>,
+        qty: &Option<Fixed>,
         out: &mut Vec<Event>,
     ) {
         let reject = |reason| Event::Reject {
@@ -969,59 +1038,60 @@ impl Engine {
             ts_ns: cx.ts,
             user,
             op: RejectOp::Amend,
-            target: Some(target),
+            target: Some(*target),
             reason,
         };
-        let Some(&acct) = self.user_idx.get(&user) else {
+        let Some(acct) = self.user_idx.get(user) else {
             return out.push(reject(Reason::UnknownUser));
         };
-        let Some(sym) = self.dir.symbol_id(symbol) else {
+        let Some(sym) = self.symbol_id(symbol) else {
             return out.push(reject(Reason::UnknownSymbol));
         };
         let Some(idx) = self.find_open(acct, sym, target) else {
             return out.push(reject(Reason::UnknownOrder));
         };
-        let o = self.orders[idx as usize];
+        let o = &self.orders[idx as usize];
         if o.state == OrderState::Stop {
             return out.push(reject(Reason::Unsupported));
         }
-        let si = self.dir.symbol(sym).hot();
+        let (side, post_only, level) = (o.side, o.post_only, o.level);
+        let (old_price, old_qty, filled, visible) = (o.price, o.qty, o.filled, o.visible);
+        let old_rem = Lots::new(o.remaining());
+        let si = self.dir.hot(sym);
         let s = sym.0 as usize;
-        if self.books[s].halted {
+        let book = &self.books[s];
+        if book.halted {
             return out.push(reject(Reason::MarketHalted));
         }
-        let new_qty = match qty {
-            None => o.qty,
+        let new_qty = match *qty {
+            None => old_qty,
             Some(q) => match si.qty_to_lots(q) {
-                Some(q) if q > o.filled => q,
+                Some(q) if q > filled => q,
                 _ => return out.push(reject(Reason::InvalidQty)),
             },
         };
-        let new_price = match price {
-            None => o.price,
+        let new_price = match *price {
+            None => old_price,
             Some(p) => match si.price_to_ticks(p) {
                 Some(t) if t.get() > 0 => t,
                 _ => return out.push(reject(Reason::InvalidPrice)),
             },
         };
-        let band_ref = self.books[s].last_price;
-        if new_price != o.price && !si.in_band(o.side, new_price, band_ref) {
+        let band_ref = book.last_price;
+        if new_price != old_price && !si.in_band(side, new_price, band_ref) {
             return out.push(reject(Reason::PriceOutOfBand));
         }
-        if o.post_only
-            && new_price != o.price
-            && self.books[s]
-                .side(o.side.opposite())
-                .crossed_by(Some(new_price))
+        if post_only
+            && new_price != old_price
+            && book.side(side.opposite()).crossed_by(Some(new_price))
         {
             return out.push(reject(Reason::PostOnlyWouldCross));
         }
-        let new_rem = Lots::new(new_qty.get() - o.filled.get());
-        let old_rem = Lots::new(o.remaining());
-        let (asset, old_need, new_need) = match o.side {
+        let new_rem = Lots::new(new_qty.get() - filled.get());
+        let (asset, old_need, new_need) = match side {
             Side::Buy => (
                 si.quote,
-                si.quote_units(o.price, old_rem).unwrap_or(0),
+                si.quote_units(old_price, old_rem).unwrap_or(0),
                 si.quote_units(new_price, new_rem),
             ),
             Side::Sell => (
@@ -1041,75 +1111,80 @@ impl Engine {
             self.ledger.unlock(acct, asset, old_need - new_need);
         }
 
-        let keep_place = new_price == o.price && new_qty <= o.qty;
-        let side = self.books[s].side_mut(o.side);
-        let pos = side.find(o.price).ok();
+        let keep_place = new_price == old_price && new_qty <= old_qty;
+        // An amendable order is resting (stops were refused above).
+        let pos = level as usize;
         if keep_place {
             // A reduction comes out of the hidden reserve first.
-            let reduce = o.qty.get() - new_qty.get();
-            let hidden = o.remaining() - o.visible.get();
+            let reduce = old_qty.get() - new_qty.get();
+            let hidden = old_rem.get() - visible.get();
             let from_visible = (reduce - hidden).max(0);
             let ord = &mut self.orders[idx as usize];
             ord.qty = new_qty;
             ord.visible = Lots::new(ord.visible.get() - from_visible);
-            out.push(Event::Execution(self.report(
-                cx,
-                idx,
-                ExecType::Replaced,
-                None,
-                None,
-            )));
+            self.push_report(out, cx, idx, ExecType::Replaced, None, None);
             if from_visible > 0 {
-                if let Some(pos) = pos {
-                    let lvl = &mut self.books[s].side_mut(o.side).levels[pos];
-                    lvl.visible = Lots::new(lvl.visible.get() - from_visible);
-                    out.push(Event::Level {
-                        symbol: sym,
-                        side: o.side,
-                        price: o.price,
-                        qty: lvl.visible,
-                    });
-                }
+                let lvl = &mut self.books[s].side_mut(side).slots[pos];
+                lvl.visible = Lots::new(lvl.visible.get() - from_visible);
+                out.push(Event::Level {
+                    symbol: sym,
+                    side,
+                    price: old_price,
+                    qty: lvl.visible,
+                });
             }
             return;
         }
-        if let Some(pos) = pos {
-            let v = unlink(side, &mut self.orders, pos, idx);
-            out.push(Event::Level {
-                symbol: sym,
-                side: o.side,
-                price: o.price,
-                qty: v,
-            });
-        }
+        let bs = self.books[s].side_mut(side);
+        let near = bs.slots[pos].at;
+        let v = unlink(bs, &mut self.orders, pos, idx);
+        out.push(Event::Level {
+            symbol: sym,
+            side,
+            price: old_price,
+            qty: v,
+        });
         let ord = &mut self.orders[idx as usize];
         ord.qty = new_qty;
         ord.price = new_price;
         ord.visible = Lots::ZERO;
+        self.push_report(out, cx, idx, ExecType::Replaced, None, None);
+        // After the report: it reads the flag bytes beside `state` in one
+        // load, which a fresh one-byte store in between would stall.
+        let ord = &mut self.orders[idx as usize];
         ord.state = OrderState::Incoming;
-        out.push(Event::Execution(self.report(
-            cx,
-            idx,
-            ExecType::Replaced,
-            None,
-            None,
-        )));
+        ord.level = NIL;
+        ord.near = near;
         self.match_incoming(cx, idx, band_ref, out);
         self.process_triggers(cx, sym, band_ref, out);
     }
 
     // ---------------------------------------------------------- bookkeeping
 
-    fn alloc(&mut self, o: Order) -> u32 {
+    fn alloc(&mut self, o: Order, clid: Option<ClOrdId>) -> u32 {
         match self.free.pop() {
             Some(i) => {
                 self.orders[i as usize] = o;
+                if clid.is_some() {
+                    self.clids[i as usize] = clid;
+                }
                 i
             }
             None => {
                 self.orders.push(o);
+                self.clids.push(clid);
                 (self.orders.len() - 1) as u32
             }
+        }
+    }
+
+    /// The client order id of the order at `idx`.
+    #[inline]
+    pub(crate) fn clid(&self, idx: u32) -> Option<ClOrdId> {
+        if self.orders[idx as usize].has_clid {
+            self.clids[idx as usize]
+        } else {
+            None
         }
     }
 
@@ -1119,8 +1194,7 @@ impl Engine {
         debug_assert!(!o.listed);
         o.listed = true;
         let (id, acct, s) = (o.id, o.acct, o.symbol);
-        self.by_id.insert(id, idx);
-        self.books[s.0 as usize].orders += 1;
+        self.books[s.0 as usize].by_id.insert(id, idx);
         let a = &mut self.accounts[acct as usize];
         let tail = a.last;
         a.last = idx;
@@ -1137,25 +1211,28 @@ impl Engine {
 
     /// Forgets a closed order (filled, cancelled or never rested) and frees its slot.
     fn close(&mut self, idx: u32) {
-        let o = self.orders[idx as usize];
-        if o.listed {
-            self.by_id.remove(&o.id);
-            self.books[o.symbol.0 as usize].orders -= 1;
-            let a = &mut self.accounts[o.acct as usize];
+        let o = &self.orders[idx as usize];
+        let (listed, has_clid, acct) = (o.listed, o.has_clid, o.acct);
+        if listed {
+            let (id, symbol, uprev, unext) = (o.id, o.symbol, o.uprev, o.unext);
+            self.books[symbol.0 as usize].by_id.remove(id);
+            let a = &mut self.accounts[acct as usize];
             a.open_count -= 1;
-            if o.uprev == NIL {
-                a.first = o.unext;
+            if uprev == NIL {
+                a.first = unext;
             } else {
-                self.orders[o.uprev as usize].unext = o.unext;
+                self.orders[uprev as usize].unext = unext;
             }
-            if o.unext == NIL {
-                self.accounts[o.acct as usize].last = o.uprev;
+            if unext == NIL {
+                self.accounts[acct as usize].last = uprev;
             } else {
-                self.orders[o.unext as usize].uprev = o.uprev;
+                self.orders[unext as usize].uprev = uprev;
             }
         }
-        if let Some(c) = &o.clid {
-            self.accounts[o.acct as usize].close_clid(c);
+        if has_clid {
+            if let Some(c) = &self.clids[idx as usize] {
+                self.accounts[acct as usize].close_clid(c);
+            }
         }
         let slot = &mut self.orders[idx as usize];
         slot.state = OrderState::Free;
@@ -1163,7 +1240,52 @@ impl Engine {
         self.free.push(idx);
     }
 
+    /// Appends the report of the order at `idx`.
+    #[inline(always)]
+    fn push_report(
+        &self,
+        out: &mut Vec<Event>,
+        cx: Ctx,
+        idx: u32,
+        exec_type: ExecType,
+        reason: Option<Reason>,
+        fill: Option<Fill>,
+    ) {
+        // Written without its client order id, then patched: building the
+        // 38-byte `Option<ClOrdId>` apart and copying it in costs more than
+        // the patch, which most orders (without one) skip.
+        out.push(Event::Execution(
+            self.report_without_clid(cx, idx, exec_type, reason, fill),
+        ));
+        if self.orders[idx as usize].has_clid {
+            self.patch_clid(out, idx);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn patch_clid(&self, out: &mut [Event], idx: u32) {
+        if let Some(Event::Execution(r)) = out.last_mut() {
+            r.client_order_id = self.clid(idx);
+        }
+    }
+
     fn report(
+        &self,
+        cx: Ctx,
+        idx: u32,
+        exec_type: ExecType,
+        reason: Option<Reason>,
+        fill: Option<Fill>,
+    ) -> ExecReport {
+        ExecReport {
+            client_order_id: self.clid(idx),
+            ..self.report_without_clid(cx, idx, exec_type, reason, fill)
+        }
+    }
+
+    #[inline(always)]
+    fn report_without_clid(
         &self,
         cx: Ctx,
         idx: u32,
@@ -1184,7 +1306,7 @@ impl Engine {
             ts_ns: cx.ts,
             user: o.user,
             order_id: o.id,
-            client_order_id: o.clid,
+            client_order_id: None,
             symbol: Some(o.symbol),
             side: o.side,
             order_type: o.order_type,
@@ -1221,7 +1343,7 @@ impl Engine {
         &self.dir
     }
     pub fn user(&self, user: UserId) -> Option<UserInfo> {
-        let a = &self.accounts[*self.user_idx.get(&user)? as usize];
+        let a = &self.accounts[self.user_idx.get(user)? as usize];
         Some(UserInfo {
             user: a.user,
             role: a.role,
@@ -1243,12 +1365,12 @@ impl Engine {
         v
     }
     pub fn balance(&self, user: UserId, asset: AssetId) -> Option<Balance> {
-        let acct = *self.user_idx.get(&user)?;
+        let acct = self.user_idx.get(user)?;
         ((asset.0 as usize) < self.ledger.assets).then(|| *self.ledger.at(acct, asset))
     }
     /// Every asset's balance of `user`, in asset order.
     pub fn balances(&self, user: UserId) -> Option<Vec<(AssetId, Balance)>> {
-        let acct = *self.user_idx.get(&user)?;
+        let acct = self.user_idx.get(user)?;
         Some(
             (0..self.ledger.assets)
                 .map(|a| (AssetId(a as u16), *self.ledger.at(acct, AssetId(a as u16))))
@@ -1266,7 +1388,7 @@ impl Engine {
     }
     /// The user's open orders (resting and untriggered stops), in order_id order.
     pub fn open_orders(&self, user: UserId, symbol: Option<SymbolId>) -> Vec<ExecReport> {
-        let Some(&acct) = self.user_idx.get(&user) else {
+        let Some(acct) = self.user_idx.get(user) else {
             return Vec::new();
         };
         let cx = Ctx {
@@ -1302,7 +1424,17 @@ impl Engine {
     }
     /// Resting orders plus untriggered stops over all symbols.
     pub fn open_order_count(&self) -> usize {
-        self.by_id.len()
+        self.books.iter().map(|b| b.by_id.len()).sum()
+    }
+}
+
+/// `amount * bps / 10_000`, rounded toward zero, exactly (in `i64` when the
+/// product fits, which it does for any amount below about 9.2e14 units).
+#[inline]
+fn fee(amount: i64, bps: u32) -> i64 {
+    match amount.checked_mul(bps as i64) {
+        Some(p) => p / 10_000,
+        None => (amount as i128 * bps as i128 / 10_000) as i64,
     }
 }
 
@@ -1353,14 +1485,15 @@ impl Rejected<'_> {
     }
 }
 
-/// Removes `idx` from the level at `pos` (see [`BookSide::emptied`] for what
-/// happens to a level that empties). Returns the level's visible quantity afterwards.
+/// Removes `idx` from the level at slot `pos` (see [`BookSide::emptied`] for
+/// what happens to a level that empties). Returns the level's visible quantity afterwards.
+#[inline(always)]
 fn unlink(side: &mut BookSide, orders: &mut [Order], pos: usize, idx: u32) -> Lots {
     let (prev, next, vis) = {
         let o = &orders[idx as usize];
         (o.prev, o.next, o.visible)
     };
-    let lvl = &mut side.levels[pos];
+    let lvl = &mut side.slots[pos];
     if prev == NIL {
         lvl.head = next;
     } else {
@@ -1378,12 +1511,13 @@ fn unlink(side: &mut BookSide, orders: &mut [Order], pos: usize, idx: u32) -> Lo
     o.next = NIL;
     let v = lvl.visible;
     if lvl.count == 0 {
-        side.emptied(pos);
+        side.emptied(pos as u32);
     }
     v
 }
 
 /// Appends `idx` at the back of `lvl`'s queue.
+#[inline(always)]
 pub(crate) fn push_tail(lvl: &mut Level, orders: &mut [Order], idx: u32) {
     let tail = lvl.tail;
     {
@@ -1399,4 +1533,32 @@ pub(crate) fn push_tail(lvl: &mut Level, orders: &mut [Order], idx: u32) {
     }
     lvl.tail = idx;
     lvl.count += 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fee;
+
+    /// The `i64` fast path of `fee` floors exactly as the 128-bit formula.
+    #[test]
+    fn fee_matches_wide_arithmetic() {
+        let amounts = [
+            0,
+            1,
+            9_999,
+            10_000,
+            10_001,
+            123_456_789,
+            i64::MAX / 10_000,
+            i64::MAX / 10_000 + 1,
+            i64::MAX / 2,
+            i64::MAX,
+        ];
+        for &a in &amounts {
+            for &bps in &[0u32, 1, 7, 10, 25, 9_999, 10_000] {
+                let wide = (a as i128 * bps as i128 / 10_000) as i64;
+                assert_eq!(fee(a, bps), wide, "{a} * {bps}");
+            }
+        }
+    }
 }

@@ -6,9 +6,10 @@
 //! - Each user's locked amount per asset is exactly what its open orders
 //!   still need (buy limit: price * remaining quote; sell: remaining base;
 //!   stop-market buy: nothing).
-//! - Books: levels strictly sorted, none empty, each level's visible total the
-//!   sum of its orders', every resting order in the right level with
-//!   0 < visible <= remaining; never crossed at rest.
+//! - Books: levels strictly sorted and indexed by price, the best one not
+//!   empty, each level's visible total the sum of its orders', every resting
+//!   order in the right level (and naming it) with 0 < visible <= remaining;
+//!   never crossed at rest.
 //! - Every open order is reachable by id and from its user's list, which is in
 //!   order_id order; counts agree everywhere.
 //!
@@ -84,15 +85,12 @@ impl Engine {
                     si.spec.symbol
                 );
                 let mut empty = 0usize;
-                for w in side.levels.windows(2) {
-                    ensure!(
-                        w[0].key < w[1].key,
-                        "levels out of order in {}",
-                        si.spec.symbol
-                    );
+                if let Err(m) = side.check_index() {
+                    ensure!(false, "levels of {}: {m}", si.spec.symbol);
                 }
-                for lvl in &side.levels {
-                    ensure!(lvl.key == side.key(lvl.price), "level key/price mismatch");
+                for &(_, slot) in &side.sorted {
+                    let lvl = &side.slots[slot as usize];
+                    let price = lvl.price;
                     let (mut cur, mut prev, mut count, mut vis) = (lvl.head, NIL, 0u32, 0i64);
                     while cur != NIL {
                         let o = &self.orders[cur as usize];
@@ -102,7 +100,10 @@ impl Engine {
                             o.id
                         );
                         ensure!(
-                            o.symbol == sym && o.side == side.side && o.price == lvl.price,
+                            o.symbol == sym
+                                && o.side == side.side
+                                && o.price == price
+                                && o.level == slot,
                             "order {} in the wrong level",
                             o.id
                         );
@@ -115,7 +116,7 @@ impl Engine {
                         );
                         ensure!(o.prev == prev, "order {} back link broken", o.id);
                         ensure!(
-                            self.by_id.get(&o.id) == Some(&cur),
+                            book.by_id.get(o.id) == Some(cur),
                             "order {} not reachable by id",
                             o.id
                         );
@@ -130,7 +131,7 @@ impl Engine {
                     ensure!(
                         vis == lvl.visible.get(),
                         "level visible total wrong at {:?}",
-                        lvl.price
+                        price
                     );
                     in_book += count as usize;
                 }
@@ -142,12 +143,13 @@ impl Engine {
                 );
             }
             if let (Some(b), Some(a)) = (book.bids.best(), book.asks.best()) {
+                let (b, a) = (b.price, a.price);
                 ensure!(
-                    b.price < a.price,
+                    b < a,
                     "book {} crossed at rest: bid {:?} >= ask {:?}",
                     si.spec.symbol,
-                    b.price,
-                    a.price
+                    b,
+                    a
                 );
             }
             for (stops, side) in [(&book.buy_stops, Side::Buy), (&book.sell_stops, Side::Sell)] {
@@ -163,27 +165,21 @@ impl Engine {
                         "stop entry {id} inconsistent"
                     );
                     ensure!(
-                        self.by_id.get(&id) == Some(&idx),
+                        book.by_id.get(id) == Some(idx),
                         "stop {id} not reachable by id"
                     );
                     in_book += 1;
                 }
             }
             ensure!(
-                in_book == book.orders,
+                in_book == book.by_id.len(),
                 "book {} counts {} orders, holds {}",
                 si.spec.symbol,
-                book.orders,
+                book.by_id.len(),
                 in_book
             );
             open += in_book;
         }
-        ensure!(
-            open == self.by_id.len(),
-            "by_id holds {} orders, books {}",
-            self.by_id.len(),
-            open
-        );
 
         let mut listed = 0usize;
         for (a, acct) in self.accounts.iter().enumerate() {
@@ -201,6 +197,12 @@ impl Engine {
                     acct.user
                 );
                 ensure!(o.uprev == prev, "user list back link broken");
+                ensure!(
+                    self.books[o.symbol.0 as usize].by_id.get(o.id) == Some(cur),
+                    "order {} of user {} not reachable by id",
+                    o.id,
+                    acct.user
+                );
                 let si = self.dir.symbol(o.symbol);
                 let rem = Lots::new(o.remaining());
                 let (asset, amt) = match (o.side, o.limit()) {
@@ -209,7 +211,12 @@ impl Engine {
                     (Side::Sell, _) => (si.base, si.base_units(rem).unwrap_or(i64::MAX)),
                 };
                 need[a * n_assets + asset.0 as usize] += amt;
-                if let Some(c) = &o.clid {
+                ensure!(
+                    !o.has_clid || self.clids[cur as usize].is_some(),
+                    "order {} client order id flag wrong",
+                    o.id
+                );
+                if let Some(c) = &self.clid(cur) {
                     ensure!(
                         acct.clids.get(c).map(|e| e.open) == Some(cur),
                         "client order id of order {} not held open",

@@ -91,7 +91,8 @@ fn config() -> impl bincode::config::Config {
 }
 
 impl SnapOrder {
-    fn of(o: &Order) -> SnapOrder {
+    fn of(e: &Engine, idx: u32) -> SnapOrder {
+        let o = &e.orders[idx as usize];
         SnapOrder {
             id: o.id,
             user: o.user,
@@ -107,7 +108,7 @@ impl SnapOrder {
             visible: o.visible,
             display: o.display,
             cum_quote: o.cum_quote,
-            clid: o.clid,
+            clid: e.clid(idx),
         }
     }
 }
@@ -153,12 +154,11 @@ impl Engine {
             .map(|b| {
                 let walk = |side: &crate::book::BookSide| {
                     let mut v = Vec::new();
-                    for lvl in side.levels.iter().rev() {
+                    for lvl in side.levels_best_first() {
                         let mut cur = lvl.head;
                         while cur != NIL {
-                            let o = &self.orders[cur as usize];
-                            v.push(SnapOrder::of(o));
-                            cur = o.next;
+                            v.push(SnapOrder::of(self, cur));
+                            cur = self.orders[cur as usize].next;
                         }
                     }
                     v
@@ -167,7 +167,7 @@ impl Engine {
                     .buy_stops
                     .values()
                     .chain(b.sell_stops.values())
-                    .map(|&i| SnapOrder::of(&self.orders[i as usize]))
+                    .map(|&i| SnapOrder::of(self, i))
                     .collect();
                 stops.sort_unstable_by_key(|o| o.id);
                 SnapBook {
@@ -243,7 +243,7 @@ impl Engine {
         };
         let mut pending_clids = Vec::new();
         for (i, u) in snap.users.into_iter().enumerate() {
-            if u.balances.len() != n_assets || e.user_idx.insert(u.user, i as u32).is_some() {
+            if u.balances.len() != n_assets || !e.user_idx.insert(u.user, i as u32) {
                 return Err(bad("bad user entry"));
             }
             let mut a = Account::new(u.user, u.role, u.key_hash);
@@ -302,36 +302,39 @@ impl Engine {
         so: &SnapOrder,
         state: OrderState,
     ) -> Result<u32, SnapshotError> {
-        let acct = *self
+        let acct = self
             .user_idx
-            .get(&so.user)
+            .get(so.user)
             .ok_or_else(|| SnapshotError(format!("order {} names an unknown user", so.id)))?;
         let o = Order {
             id: so.id,
             user: so.user,
+            price: so.price,
+            qty: so.qty,
+            filled: so.filled,
+            visible: so.visible,
+            cum_quote: so.cum_quote,
+            prev: NIL,
+            next: NIL,
             acct,
             symbol: sym,
+            level: NIL,
+            near: NIL,
             side: so.side,
             order_type: so.order_type,
             tif: so.tif,
             stp: so.stp,
             post_only: so.post_only,
             listed: false,
+            has_clid: so.clid.is_some(),
             state,
-            price: so.price,
-            stop_price: so.stop_price,
-            qty: so.qty,
-            filled: so.filled,
-            visible: so.visible,
-            display: so.display,
-            cum_quote: so.cum_quote,
-            prev: NIL,
-            next: NIL,
             uprev: NIL,
             unext: NIL,
-            clid: so.clid,
+            stop_price: so.stop_price,
+            display: so.display,
         };
         self.orders.push(o);
+        self.clids.push(so.clid);
         let idx = (self.orders.len() - 1) as u32;
         let book = &mut self.books[sym.0 as usize];
         match state {
@@ -341,8 +344,10 @@ impl Engine {
             }
             _ => {
                 let side = book.side_mut(o.side);
-                let pos = side.level_for(o.price);
-                crate::engine::push_tail(&mut side.levels[pos], &mut self.orders, idx);
+                // Orders come best level first: a new level goes below all.
+                let slot = side.level_for(o.price, 0);
+                crate::engine::push_tail(&mut side.slots[slot as usize], &mut self.orders, idx);
+                self.orders[idx as usize].level = slot;
             }
         }
         Ok(idx)

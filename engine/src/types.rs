@@ -114,6 +114,24 @@ impl Fixed {
     /// `unit` is not positive, or the result does not fit an `i64`.
     #[inline]
     pub fn div_exact(self, unit: Fixed) -> Option<i64> {
+        // Fastest path: the same scale (what a client quoting in ticks and
+        // lots sends), no scaling at all; a unit of 1 needs no division.
+        if self.scale == unit.scale && unit.mantissa > 0 && unit.scale <= FIXED_SCALE_MAX {
+            if unit.mantissa == 1 {
+                return Some(self.mantissa);
+            }
+            return if self.mantissa % unit.mantissa == 0 {
+                Some(self.mantissa / unit.mantissa)
+            } else {
+                None
+            };
+        }
+        self.div_exact_scaled(unit)
+    }
+
+    /// [`Fixed::div_exact`] when the scales differ (or the unit is bad).
+    #[inline(never)]
+    fn div_exact_scaled(self, unit: Fixed) -> Option<i64> {
         if unit.mantissa <= 0 || self.scale > FIXED_SCALE_MAX || unit.scale > FIXED_SCALE_MAX {
             return None;
         }
@@ -436,6 +454,51 @@ mod tests {
         assert_eq!(Fixed::new(3, 0).div_exact(Fixed::new(1, 4)), Some(30000));
         assert_eq!(Fixed::new(3, 0).div_exact(Fixed::new(0, 4)), None);
         assert_eq!(Fixed::new(i64::MAX, 0).div_exact(Fixed::new(1, 4)), None);
+    }
+
+    /// The fast paths agree with plain 128-bit arithmetic everywhere.
+    #[test]
+    fn fixed_div_exact_matches_wide_arithmetic() {
+        fn reference(a: Fixed, u: Fixed) -> Option<i64> {
+            if u.mantissa <= 0 || a.scale > FIXED_SCALE_MAX || u.scale > FIXED_SCALE_MAX {
+                return None;
+            }
+            let s = a.scale.max(u.scale);
+            let x = a.mantissa as i128 * POW10[(s - a.scale) as usize];
+            let y = u.mantissa as i128 * POW10[(s - u.scale) as usize];
+            if x % y != 0 {
+                return None;
+            }
+            i64::try_from(x / y).ok()
+        }
+        let mantissas = [
+            0,
+            1,
+            -1,
+            5,
+            -5,
+            10,
+            25,
+            100,
+            12_345,
+            -12_340,
+            1_000_000_007,
+            i64::MAX,
+            i64::MIN,
+            i64::MAX - 1,
+            i64::MIN + 1,
+            i64::MAX / 10 * 10,
+        ];
+        for &m in &mantissas {
+            for &um in &[1i64, 2, 5, 10, 25, 3, 0, -1, i64::MAX] {
+                for s in [0u8, 1, 2, 3, 8, 18, 19] {
+                    for us in [0u8, 1, 2, 3, 8, 18, 19] {
+                        let (a, u) = (Fixed::new(m, s), Fixed::new(um, us));
+                        assert_eq!(a.div_exact(u), reference(a, u), "{a:?} / {u:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
