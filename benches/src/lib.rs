@@ -12,6 +12,14 @@
 //!   `lobster`), each mapping our commands to its closest operations.
 //! - [`throughput`]: the engine-throughput benchmark as a library entry, so a
 //!   smoke test can run it on a tiny flow; [`results`] writes its JSON lines.
+//! - [`pipeline_latency`], [`wire_latency`], [`memory`]: the latency
+//!   benchmarks (the real pipeline in process; the real server over
+//!   loopback beside a TCP echo) and resident bytes per resting order, each
+//!   a library entry its binary and the smoke tests call. [`latency`] holds
+//!   what they share (schedules that correct coordinated omission,
+//!   histograms, percentiles), [`plot`] draws their percentile plots (SVG).
+//! - [`summary`]: the markdown tables `bench-summary` prints from the
+//!   results files.
 //!
 //! What it must never do: assert on timings in tests, or read anything but
 //! the files it is pointed at (data under `../shared/data`, see [`data`]).
@@ -20,7 +28,14 @@ pub mod data;
 pub mod flowfile;
 pub mod flows;
 pub mod itch;
+pub mod latency;
+pub mod md_fanout;
+pub mod memory;
 pub mod peers;
+pub mod pipeline_latency;
+pub mod plot;
 pub mod results;
 pub mod rng;
+pub mod summary;
 pub mod throughput;
+pub mod wire_latency;
