@@ -368,6 +368,7 @@ fn drive(
             published += 1;
             next_seq += 1;
         }
+        p.wake();
         if let Ok(mut g) = p.outbound.take(4096) {
             for slot in &mut g {
                 match slot.output {
@@ -441,6 +442,9 @@ fn drive(
             i += 1;
             next_seq += 1;
             burst += 1;
+        }
+        if burst > 0 {
+            p.wake();
         }
         if let Ok(mut g) = p.outbound.take(4096) {
             let seen = clock.now_ns();

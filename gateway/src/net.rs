@@ -95,6 +95,8 @@ pub struct Net {
     batch: u64,
     last_latency_seq: u64,
     pub stopping: bool,
+    /// `inbound_published` when the core was last woken.
+    woken_at: u64,
 }
 
 fn wall_ns() -> u64 {
@@ -138,6 +140,7 @@ impl Net {
             batch: 256,
             last_latency_seq: 0,
             stopping: false,
+            woken_at: 0,
         })
     }
 
@@ -236,6 +239,7 @@ impl Net {
             work += 1;
             self.read(sid, now_ns, mono_ns);
         }
+        self.wake_core();
         work += self.drain_outbound(mono_ns);
         self.front.md_tick(mono_ns, now_ns);
         self.push_balances(mono_ns);
@@ -248,10 +252,25 @@ impl Net {
             }
         }
         self.retry_cancels(now_ns, mono_ns);
+        self.wake_core();
         work += self.flush_all();
         self.sweep_idle();
         self.close_marked();
         work
+    }
+
+    /// Wakes the core thread if anything was published since it was last
+    /// woken: with a profile that parks, it would otherwise sleep out its park.
+    fn wake_core(&mut self) {
+        let n = self
+            .shared
+            .metrics
+            .inbound_published
+            .load(Ordering::Relaxed);
+        if n != self.woken_at {
+            self.woken_at = n;
+            self.p.wake();
+        }
     }
 
     fn accept(&mut self, binary: bool, mono_ns: u64) {

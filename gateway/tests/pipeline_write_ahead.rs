@@ -216,3 +216,60 @@ fn journaled_applied_in_order_and_recoverable_shared_thread() {
 fn journaled_applied_in_order_and_recoverable_dedicated_threads() {
     run(false);
 }
+
+/// A parked stage is woken when work arrives: with a park of ten minutes,
+/// every command still comes out, because the publisher wakes the first
+/// stage (`Pipeline::wake`) and a dedicated journaler wakes the logic.
+fn wakes_parked_stages(shared_thread: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut jc = JournalConfig::new(dir.path());
+    jc.segment_bytes = 1 << 16;
+    let (writer, _, rec) = recovery::open_and_recover(jc, Limits::default()).unwrap();
+    let mut cfg = config(dir.path(), shared_thread);
+    cfg.idle = IdleConfig::Park { us: 600_000_000 };
+    let mut p = Pipeline::start(cfg, rec.engine, writer, Arc::new(Shared::default()));
+    for (i, kind) in setup().into_iter().enumerate() {
+        // Let the stages go to sleep before each command.
+        std::thread::sleep(Duration::from_millis(20));
+        let seq = i as u64 + 1;
+        let slot = InSlot {
+            input: Input::Command(Command {
+                seq,
+                ts_ns: seq,
+                kind,
+            }),
+            want_done: true,
+            ..InSlot::default()
+        };
+        try_publish(&mut p.inbound, slot).expect("ring has room");
+        p.wake();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        'wait: loop {
+            assert!(
+                Instant::now() < deadline,
+                "command {seq} not applied: a parked stage was not woken"
+            );
+            if let Ok(mut g) = p.outbound.poll() {
+                for o in &mut g {
+                    if let Output::Done { seq: s } = o.output {
+                        assert_eq!(s, seq);
+                        break 'wait;
+                    }
+                }
+            }
+            while p.replies.try_recv().is_ok() {}
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    p.stop();
+}
+
+#[test]
+fn parked_core_thread_is_woken_by_the_publisher() {
+    wakes_parked_stages(true);
+}
+
+#[test]
+fn parked_logic_thread_is_woken_by_the_journaler() {
+    wakes_parked_stages(false);
+}
