@@ -1,8 +1,12 @@
 //! Counters and latency histograms for `GET /metrics`, in Prometheus text.
 //!
-//! Lock-free: every update is a relaxed atomic add, safe from any thread and
-//! cheap enough for the hot path. Latency buckets are powers of two in
-//! nanoseconds (1 µs .. ~17 s), rendered as a cumulative Prometheus histogram.
+//! Lock-free. The gateway's counters are relaxed atomic adds. The business
+//! logic counts in plain integers on its own thread ([`CoreCounts`]) and
+//! stores them here once per batch ([`Metrics::publish_core`]), into cache
+//! lines no other thread writes: an atomic add per event would stall the
+//! core thread on its own outstanding stores, and share lines with the
+//! gateway's counters. Latency buckets are powers of two in nanoseconds
+//! (1 µs .. ~17 s), rendered as a cumulative Prometheus histogram.
 
 use engine::{CommandKind, Reason};
 use std::fmt::Write;
@@ -69,34 +73,90 @@ impl Histogram {
     }
 }
 
+/// What the business logic counts, on its own thread.
+#[derive(Clone, Debug, Default)]
+pub struct CoreCounts {
+    commands: [u64; OPS.len()],
+    rejects: [u64; REASONS.len()],
+    /// Inbound slots (commands and queries) handled.
+    pub applied: u64,
+    /// Outbound slots published.
+    pub outbound_published: u64,
+}
+
+impl CoreCounts {
+    #[inline]
+    pub fn command(&mut self, k: &CommandKind) {
+        let i = match k {
+            CommandKind::Place(_) => 0,
+            CommandKind::Cancel { .. } => 1,
+            CommandKind::Amend { .. } => 2,
+            CommandKind::CancelAll { .. } => 3,
+            CommandKind::AddAsset { .. } => 4,
+            CommandKind::AddSymbol(_) => 5,
+            CommandKind::AddUser { .. } => 6,
+            CommandKind::Deposit { .. } => 7,
+            CommandKind::Withdraw { .. } => 8,
+            CommandKind::Halt { .. } => 9,
+            CommandKind::Resume { .. } => 10,
+        };
+        debug_assert_eq!(OPS[i], k.op_name());
+        self.commands[i] += 1;
+    }
+
+    #[inline]
+    pub fn reject(&mut self, r: Reason) {
+        if let Some(i) = REASONS.iter().position(|&x| x == r) {
+            self.rejects[i] += 1;
+        }
+    }
+}
+
+/// [`CoreCounts`] as the other threads read them; only the business logic
+/// writes here, on cache lines of their own.
+#[repr(align(128))]
 #[derive(Default)]
-pub struct Metrics {
+struct CoreBlock {
     commands: [AtomicU64; OPS.len()],
     rejects: [AtomicU64; REASONS.len()],
+    applied: AtomicU64,
+    outbound_published: AtomicU64,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    core: CoreBlock,
     pub gateway_errors: AtomicU64,
     pub overloaded: AtomicU64,
     pub connections: AtomicU64,
     pub inbound_published: AtomicU64,
-    pub outbound_published: AtomicU64,
     pub outbound_consumed: AtomicU64,
-    /// Inbound slots (commands and queries) the business logic handled.
-    pub applied: AtomicU64,
     /// Receive at the gateway to the first report written to the session.
     pub latency: Histogram,
 }
 
 impl Metrics {
-    pub fn count_command(&self, k: &CommandKind) {
-        let op = k.op_name();
-        if let Some(i) = OPS.iter().position(|&o| o == op) {
-            self.commands[i].fetch_add(1, Relaxed);
+    /// Stores the business logic's counts (its thread only; once per batch).
+    pub fn publish_core(&self, c: &CoreCounts) {
+        let b = &self.core;
+        for (a, &v) in b.commands.iter().zip(&c.commands) {
+            a.store(v, Relaxed);
         }
+        for (a, &v) in b.rejects.iter().zip(&c.rejects) {
+            a.store(v, Relaxed);
+        }
+        b.applied.store(c.applied, Relaxed);
+        b.outbound_published.store(c.outbound_published, Relaxed);
     }
 
-    pub fn count_reject(&self, r: Reason) {
-        if let Some(i) = REASONS.iter().position(|&x| x == r) {
-            self.rejects[i].fetch_add(1, Relaxed);
-        }
+    /// Inbound slots the business logic handled (as of its last batch).
+    pub fn applied(&self) -> u64 {
+        self.core.applied.load(Relaxed)
+    }
+
+    /// Outbound slots the business logic published (as of its last batch).
+    pub fn outbound_published(&self) -> u64 {
+        self.core.outbound_published.load(Relaxed)
     }
 
     /// Prometheus text exposition.
@@ -110,7 +170,7 @@ impl Metrics {
             let _ = writeln!(
                 s,
                 "ringex_commands_total{{op=\"{op}\"}} {}",
-                self.commands[i].load(Relaxed)
+                self.core.commands[i].load(Relaxed)
             );
         }
         let _ = writeln!(s, "# HELP ringex_rejects_total Rejected places, by reason.\n# TYPE ringex_rejects_total counter");
@@ -119,7 +179,7 @@ impl Metrics {
                 s,
                 "ringex_rejects_total{{reason=\"{}\"}} {}",
                 r.as_str(),
-                self.rejects[i].load(Relaxed)
+                self.core.rejects[i].load(Relaxed)
             );
         }
         for (name, v, help) in [
@@ -157,6 +217,25 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn core_counts_appear_once_published() {
+        let m = Metrics::default();
+        let mut c = CoreCounts::default();
+        c.command(&CommandKind::Halt {
+            symbol: engine::Name::new("X").unwrap(),
+        });
+        c.reject(Reason::InsufficientFunds);
+        c.applied = 3;
+        assert!(m
+            .render(0, 0)
+            .contains("ringex_commands_total{op=\"halt\"} 0"));
+        m.publish_core(&c);
+        let s = m.render(0, 0);
+        assert!(s.contains("ringex_commands_total{op=\"halt\"} 1"), "{s}");
+        assert!(s.contains("ringex_rejects_total{reason=\"insufficient_funds\"} 1"));
+        assert_eq!(m.applied(), 3);
+    }
 
     #[test]
     fn histogram_buckets_are_cumulative() {

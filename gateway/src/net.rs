@@ -575,8 +575,8 @@ impl Net {
     fn ring_depths(&self) -> (u64, u64) {
         let m = &self.shared.metrics;
         let published = m.inbound_published.load(Ordering::Relaxed);
-        let applied = m.applied.load(Ordering::Relaxed);
-        let out_published = m.outbound_published.load(Ordering::Relaxed);
+        let applied = m.applied();
+        let out_published = m.outbound_published();
         let out_consumed = m.outbound_consumed.load(Ordering::Relaxed);
         (
             published.saturating_sub(applied),

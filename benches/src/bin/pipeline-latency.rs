@@ -54,6 +54,12 @@ struct Cli {
     /// Print only; write no files.
     #[arg(long)]
     no_append: bool,
+    /// Inbound ring slots (default: the server's default).
+    #[arg(long)]
+    inbound_size: Option<usize>,
+    /// Outbound ring slots (default: the server's default).
+    #[arg(long)]
+    outbound_size: Option<usize>,
 }
 
 fn main() -> ExitCode {
@@ -83,6 +89,12 @@ fn main() -> ExitCode {
         o.max_cmds = n;
     }
     o.seed = cli.seed;
+    if let Some(n) = cli.inbound_size {
+        o.inbound_size = n;
+    }
+    if let Some(n) = cli.outbound_size {
+        o.outbound_size = n;
+    }
     o.tmp_dir = cli.tmp;
     o.results_dir = (!cli.no_append).then(|| {
         cli.results

@@ -21,7 +21,7 @@
 pub mod agent;
 pub mod idle;
 
-use crate::metrics::Metrics;
+use crate::metrics::{CoreCounts, Metrics};
 use agent::Agent;
 use crossbeam_channel::{Receiver, Sender};
 use disruptor::{
@@ -242,6 +242,8 @@ struct Logic {
     batch: u64,
     halted: bool,
     waker: Option<Arc<mio::Waker>>,
+    /// Counted here, published to `shared.metrics` once per batch.
+    counts: CoreCounts,
 }
 
 impl Logic {
@@ -251,10 +253,7 @@ impl Logic {
 
     fn publish_event(&mut self, output: Output, slot: &InSlot, seq: Seq, last: bool) {
         let (session, req_id, recv_ns) = (slot.session, slot.req_id, slot.recv_ns);
-        self.shared
-            .metrics
-            .outbound_published
-            .fetch_add(1, Ordering::Relaxed);
+        self.counts.outbound_published += 1;
         self.out.publish(|o| {
             o.output = output;
             o.seq = seq;
@@ -272,7 +271,7 @@ impl Logic {
     }
 
     fn handle(&mut self, slot: &InSlot) {
-        self.shared.metrics.applied.fetch_add(1, Ordering::Relaxed);
+        self.counts.applied += 1;
         match slot.input {
             Input::None => {}
             Input::Command(cmd) => self.command(&cmd, slot),
@@ -327,8 +326,7 @@ impl Logic {
             self.publish(Output::Halted { seq: cmd.seq }, slot);
             return;
         }
-        self.shared.applied_seq.store(cmd.seq, Ordering::Release);
-        self.shared.metrics.count_command(&cmd.kind);
+        self.counts.command(&cmd.kind);
         // Mirrors (logins, encoders) learn of new assets, symbols and users
         // before the admin answer that announces them.
         let ok = matches!(self.events.first(), Some(Event::Admin { ok: true, .. }));
@@ -351,7 +349,7 @@ impl Logic {
             if let Event::Execution(r) = &ev {
                 if let Some(reason) = r.reason {
                     if r.exec_type == engine::ExecType::Rejected {
-                        self.shared.metrics.count_reject(reason);
+                        self.counts.reject(reason);
                     }
                 }
             }
@@ -401,12 +399,23 @@ impl Agent for LogicAgent {
         match self.poller.take(self.core.batch) {
             Ok(mut g) => {
                 let mut n = 0;
+                let mut last_seq = None;
                 for slot in &mut g {
                     n += 1;
                     if !self.core.halted {
                         self.core.handle(slot);
+                        match &slot.input {
+                            Input::Command(c) if !self.core.halted => last_seq = Some(c.seq),
+                            _ => {}
+                        }
                     }
                 }
+                // Once per batch: stores other threads read, not one per event.
+                let core = &mut self.core;
+                if let Some(seq) = last_seq {
+                    core.shared.applied_seq.store(seq, Ordering::Release);
+                }
+                core.shared.metrics.publish_core(&core.counts);
                 if let Some(w) = &self.core.waker {
                     // One wake per batch, not per event.
                     let _ = w.wake();
@@ -501,6 +510,7 @@ impl Pipeline {
                 batch: cfg.batch,
                 halted: false,
                 waker: cfg.waker.clone(),
+                counts: CoreCounts::default(),
             },
         };
         let running = Arc::new(AtomicBool::new(true));
