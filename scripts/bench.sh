@@ -2,7 +2,7 @@
 # The benchmark suite: builds release, runs every benchmark, then prints a
 # markdown summary of the lines this run appended to target/bench-results/.
 #
-#   scripts/bench.sh            full size (about 10 minutes on 2 cores)
+#   scripts/bench.sh            full size (about 5 minutes on 2 cores, plus the build)
 #   scripts/bench.sh --quick    smoke run (a few minutes, most of it the build)
 #
 # Benchmarks (docs/benchmarks.md says what each measures):
