@@ -1,0 +1,177 @@
+//! Every benchmark binary of this crate, run as a user runs it at tiny
+//! sizes: it exits 0 and prints JSON lines of the documented kind. Never a
+//! timing assertion. (`journal-bench` and `replay-bench` have theirs in their
+//! own crates.)
+
+use serde_json::Value;
+use std::process::Command;
+
+/// Runs `bin` with `args`; returns its stdout JSON lines.
+fn run(bin: &str, args: &[&str]) -> Vec<Value> {
+    let out = Command::new(bin)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{bin}: {e}"));
+    assert!(
+        out.status.success(),
+        "{bin} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+fn benches_of(lines: &[Value]) -> Vec<&str> {
+    lines.iter().filter_map(|l| l["bench"].as_str()).collect()
+}
+
+#[test]
+fn engine_throughput_runs_every_engine_on_tiny_generated_flows() {
+    let bin = env!("CARGO_BIN_EXE_engine-throughput");
+    let common = [
+        "--cmds",
+        "3000",
+        "--runs",
+        "1",
+        "--min-cmds",
+        "0",
+        "--no-append",
+    ];
+    let mix = run(bin, &[&["--flow", "mix"][..], &common].concat());
+    let deep = run(
+        bin,
+        &[
+            &[
+                "--flow",
+                "deep",
+                "--deep-symbols",
+                "20",
+                "--deep-orders",
+                "2000",
+            ][..],
+            &common,
+        ]
+        .concat(),
+    );
+    for lines in [&mix, &deep] {
+        let engines: Vec<&str> = lines
+            .iter()
+            .filter(|l| l["bench"] == "engine_throughput")
+            .filter_map(|l| l["engine"].as_str())
+            .collect();
+        assert_eq!(engines, ["ringex", "matchcore", "lobster"]);
+        assert!(benches_of(lines).contains(&"engine_throughput_ratio"));
+        for l in lines.iter().filter(|l| l["bench"] == "engine_throughput") {
+            assert_eq!(l["cmds"], 3000, "{l}");
+            assert!(l["cmds_per_s"].as_f64().unwrap() > 0.0, "{l}");
+        }
+    }
+}
+
+#[test]
+fn pipeline_latency_binary_runs_at_an_offered_rate() {
+    // The default profile only: nothing pinned or spinning beside the other tests.
+    let lines = run(
+        env!("CARGO_BIN_EXE_pipeline-latency"),
+        &[
+            "--profile",
+            "default",
+            "--rates",
+            "100k",
+            "--secs",
+            "0.02",
+            "--warmup-secs",
+            "0.01",
+            "--max-cmds",
+            "5000",
+            "--no-append",
+        ],
+    );
+    let profiles: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["bench"] == "pipeline_latency")
+        .filter_map(|l| l["profile"].as_str())
+        .collect();
+    assert_eq!(profiles, ["default"]);
+    assert!(lines.iter().all(|l| l.get("error").is_none()), "{lines:?}");
+}
+
+#[test]
+fn memory_binary_reports_bytes_per_order() {
+    let lines = run(
+        env!("CARGO_BIN_EXE_memory"),
+        &[
+            "--orders",
+            "2000",
+            "--symbols",
+            "2",
+            "--levels",
+            "100",
+            "--no-append",
+        ],
+    );
+    assert_eq!(benches_of(&lines), ["memory"]);
+    assert_eq!(lines[0]["orders"], 2000);
+}
+
+#[test]
+fn flowgen_writes_a_command_file_engine_throughput_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mix.flow");
+    let file = file.to_str().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_flowgen"))
+        .args(["--flow", "mix", "--cmds", "2000", "--out", file])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let lines = run(
+        env!("CARGO_BIN_EXE_engine-throughput"),
+        &[
+            "--file",
+            file,
+            "--engines",
+            "ringex",
+            "--runs",
+            "1",
+            "--min-cmds",
+            "0",
+            "--no-append",
+        ],
+    );
+    let l = lines
+        .iter()
+        .find(|l| l["bench"] == "engine_throughput")
+        .expect("a result line");
+    assert_eq!(l["cmds"], 2000, "{l}");
+}
+
+#[test]
+fn bench_summary_renders_the_results_of_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().to_str().unwrap();
+    run(
+        env!("CARGO_BIN_EXE_memory"),
+        &[
+            "--orders",
+            "1000",
+            "--symbols",
+            "1",
+            "--levels",
+            "50",
+            "--results",
+            results,
+        ],
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_bench-summary"))
+        .args(["--results", results])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Memory per resting order"), "{text}");
+    assert!(text.contains("| 1,000 |"), "{text}");
+}
