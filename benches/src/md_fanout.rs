@@ -8,10 +8,9 @@
 //! closed loop; every subscriber reads `book:SYM` and `trades:SYM` on its
 //! own thread. Loopback only; every loop is bounded by the run's duration.
 
-use crate::wire_latency::{find_server, Server};
-use engine::{CommandKind, Fixed, KeyHash, Name, Role, Side, SymbolSpec, TxId};
+use crate::wire_latency::{admin_apply, find_server, name, symbol_spec, Server};
+use engine::{CommandKind, Fixed, KeyHash, Role, Side, TxId};
 use gateway::client::{limit_order, Client};
-use gateway::codec::binary::ReplyBody;
 use gateway::codec::json::{Op, TraderOp};
 use serde_json::{json, Value};
 use std::net::{SocketAddr, TcpStream};
@@ -46,10 +45,6 @@ impl Options {
     }
 }
 
-fn name(s: &str) -> Name {
-    Name::new(s).expect("name")
-}
-
 fn wall_ns() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -58,9 +53,6 @@ fn wall_ns() -> u64 {
 }
 
 fn admin_setup(tcp: SocketAddr) -> Result<(), String> {
-    let mut c = Client::connect(tcp).map_err(|e| format!("admin connect: {e}"))?;
-    c.login(ADMIN_KEY, false)
-        .map_err(|e| format!("admin login: {e}"))?;
     let mut cmds = vec![
         CommandKind::AddAsset {
             asset: name("BTC"),
@@ -70,17 +62,8 @@ fn admin_setup(tcp: SocketAddr) -> Result<(), String> {
             asset: name("USD"),
             scale: 6,
         },
-        CommandKind::AddSymbol(SymbolSpec {
-            symbol: name(SYMBOL),
-            base: name("BTC"),
-            quote: name("USD"),
-            tick_size: Fixed::new(1, 2),
-            lot_size: Fixed::new(1, 4),
-            min_qty: Fixed::new(1, 4),
-            maker_fee_bps: 0,
-            taker_fee_bps: 0,
-            price_band_pct: None,
-        }),
+        // The wire benchmark's symbol: BTC-USD, 0.01 ticks, 0.0001 lots, no fees.
+        CommandKind::AddSymbol(symbol_spec()),
     ];
     for u in [1u64, 2] {
         cmds.push(CommandKind::AddUser {
@@ -97,25 +80,7 @@ fn admin_setup(tcp: SocketAddr) -> Result<(), String> {
             });
         }
     }
-    for kind in cmds {
-        let what = kind.op_name();
-        let id = c
-            .request(Op::Admin(kind))
-            .map_err(|e| format!("{what}: {e}"))?;
-        loop {
-            let r = c
-                .recv_timeout(Duration::from_secs(10))
-                .map_err(|e| format!("{what}: {e}"))?
-                .ok_or_else(|| format!("{what}: no answer"))?;
-            if r.req_id == Some(id) {
-                match r.body {
-                    ReplyBody::Admin { ok: true, .. } => break,
-                    other => return Err(format!("{what} refused: {other:?}")),
-                }
-            }
-        }
-    }
-    Ok(())
+    admin_apply(tcp, ADMIN_KEY, cmds)
 }
 
 /// What one subscriber saw.

@@ -148,11 +148,11 @@ pub fn find_server() -> Option<PathBuf> {
 // Message sizes, from the gateway's own codec
 // ---------------------------------------------------------------------------
 
-fn name(s: &str) -> Name {
+pub(crate) fn name(s: &str) -> Name {
     Name::new(s).expect("benchmark names are valid")
 }
 
-fn symbol_spec() -> SymbolSpec {
+pub(crate) fn symbol_spec() -> SymbolSpec {
     SymbolSpec {
         symbol: name(SYMBOL),
         base: name("BTC"),
@@ -677,10 +677,20 @@ impl Drop for Server {
 
 /// Adds assets, the symbol and the traders through an admin binary session.
 fn setup_server(tcp: SocketAddr, admin_key: &str, traders: &[(u64, String)]) -> Result<(), String> {
+    admin_apply(tcp, admin_key, setup_commands(traders))
+}
+
+/// Applies `cmds` through an admin binary session, each awaited and
+/// required to succeed.
+pub(crate) fn admin_apply(
+    tcp: SocketAddr,
+    admin_key: &str,
+    cmds: Vec<CommandKind>,
+) -> Result<(), String> {
     let mut c = Client::connect(tcp).map_err(|e| format!("admin connect: {e}"))?;
     c.login(admin_key, false)
         .map_err(|e| format!("admin login: {e}"))?;
-    for kind in setup_commands(traders) {
+    for kind in cmds {
         let what = kind.op_name();
         let id = c
             .request(Op::Admin(kind))
