@@ -12,6 +12,9 @@
 //!   [`Engine::apply`], up to a sequence or to the end (stopping before a
 //!   torn tail), with one events buffer cleared per command and nothing else
 //!   allocated or formatted per command unless the caller's hook does it.
+//!   The journal is read (framing, checksums, decoding) on a thread of its
+//!   own, a few batches ahead of the engine, so reading overlaps applying;
+//!   the engine still sees every record, in order, on the calling thread.
 //!
 //! What it must never do: skip a record, apply one out of order, carry on
 //! after the engine or the journal reports a problem, or stop short of the
@@ -151,38 +154,45 @@ where
         }
     }
     let t0 = Instant::now();
-    let mut reader = journal::read_records(dir.path(), start_seq + 1)?;
+    let reader = journal::read_records(dir.path(), start_seq + 1)?;
     let mut events: Vec<Event> = Vec::with_capacity(1024);
     let mut applied = 0u64;
-    for rec in &mut reader {
-        let rec = rec?;
-        events.clear();
-        engine.apply(&rec.command, &mut events).map_err(|e| {
-            Failure::Damage(format!(
-                "the engine refused the input at seq {}: {e}",
-                rec.seq
-            ))
-        })?;
-        applied += 1;
-        each(&rec, engine, &events)?;
-        if applied & Progress::EVERY_MASK == 0 {
-            progress.set(applied);
+    let (torn_tail, next_seq) = std::thread::scope(|scope| -> Result<_, Failure> {
+        let (rx, ahead) = read_ahead(scope, reader);
+        for batch in &rx {
+            for rec in batch? {
+                events.clear();
+                engine.apply(&rec.command, &mut events).map_err(|e| {
+                    Failure::Damage(format!(
+                        "the engine refused the input at seq {}: {e}",
+                        rec.seq
+                    ))
+                })?;
+                applied += 1;
+                each(&rec, engine, &events)?;
+                if applied & Progress::EVERY_MASK == 0 {
+                    progress.set(applied);
+                }
+                if to == Some(rec.seq) {
+                    // Returning drops `rx`: the reader stops at its next send.
+                    return Ok((None, Some(rec.seq + 1)));
+                }
+            }
         }
-        if to == Some(rec.seq) {
-            progress.set(applied);
-            return Ok(Replayed {
-                last_seq: rec.seq,
-                applied,
-                secs: t0.elapsed().as_secs_f64(),
-                torn_tail: None,
-            });
-        }
-    }
+        Ok(ahead.join().expect("journal read-ahead thread panicked"))
+    })?;
     let secs = t0.elapsed().as_secs_f64();
     progress.set(applied);
     let last_seq = engine.last_seq();
-    let torn_tail = reader.torn_tail().cloned();
-    let journal_end = reader.next_seq().map_or(0, |n| n.saturating_sub(1));
+    if to.is_some_and(|t| t == last_seq) && applied > 0 {
+        return Ok(Replayed {
+            last_seq,
+            applied,
+            secs,
+            torn_tail: None,
+        });
+    }
+    let journal_end = next_seq.map_or(0, |n| n.saturating_sub(1));
     if journal_end < start_seq {
         return Err(Failure::Damage(format!(
             "the starting snapshot covers up to seq {start_seq} but the journal ends at seq {journal_end}"
@@ -203,6 +213,61 @@ where
         secs,
         torn_tail,
     })
+}
+
+/// Records per batch handed from the read-ahead thread to the engine.
+const READ_BATCH: usize = 1024;
+/// Batches the read-ahead thread may be ahead by.
+const READ_AHEAD: usize = 4;
+
+/// A batch of records read ahead, or the error that ended reading.
+type Batch = Result<Vec<Record>, journal::JournalError>;
+/// How the read-ahead thread ended: the journal's torn tail, if any, and
+/// the sequence it would continue with.
+type ReadEnd = (Option<TornTail>, Option<u64>);
+
+/// Starts a thread in `scope` that reads `reader` to its end in batches;
+/// it stops early when the receiver is dropped. Joining it gives the torn
+/// tail the journal ended with and the sequence it would continue with.
+fn read_ahead<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    mut reader: journal::JournalReader,
+) -> (
+    crossbeam_channel::Receiver<Batch>,
+    std::thread::ScopedJoinHandle<'scope, ReadEnd>,
+) {
+    let (tx, rx) = crossbeam_channel::bounded::<Batch>(READ_AHEAD);
+    let handle = std::thread::Builder::new()
+        .name("journal-read-ahead".into())
+        .spawn_scoped(scope, move || {
+            let mut batch = Vec::with_capacity(READ_BATCH);
+            for rec in &mut reader {
+                match rec {
+                    Ok(r) => {
+                        batch.push(r);
+                        if batch.len() == READ_BATCH {
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(READ_BATCH));
+                            if tx.send(Ok(full)).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        // What was read before the damage is applied first.
+                        let _ = tx.send(Ok(std::mem::take(&mut batch)));
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            }
+            if !batch.is_empty() {
+                let _ = tx.send(Ok(batch));
+            }
+            (reader.torn_tail().cloned(), reader.next_seq())
+        })
+        .expect("spawn the journal read-ahead thread");
+    (rx, handle)
 }
 
 /// Reads `DIR`'s journal up to `to` and replays it from the best start for

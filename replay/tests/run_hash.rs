@@ -125,3 +125,25 @@ fn a_missing_journal_is_named_and_exits_2() {
         }
     }
 }
+
+/// The journal is read a few thousand records ahead of the engine: a stop
+/// at `--to` many batches in, with damage further on, still succeeds with
+/// the hash of exactly those inputs; at the damage, the run fails naming it.
+#[test]
+fn run_to_a_seq_before_later_damage_succeeds_across_read_ahead_batches() {
+    let t = tempfile::tempdir().unwrap();
+    let cmds = commands(21, 6000);
+    journal(t.path(), &cmds);
+    corrupt(t.path(), 5500);
+    for n in [1023usize, 1024, 1025, 4097, 5499] {
+        let (engine, _) = apply_all(&cmds[..n]);
+        let got = tool(&["run", &p(t.path()), "--to", &n.to_string()])
+            .ok()
+            .json();
+        assert_eq!(got["seq"], n as u64);
+        assert_eq!(got["state_hash"], hex(&engine.state_hash()).as_str());
+    }
+    let r = tool(&["run", &p(t.path())]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("seq 5500"), "{}", r.stderr);
+}
