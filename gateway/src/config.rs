@@ -38,6 +38,12 @@ outbound_size = 262144
 # "shared": journaler and business logic on one thread; "dedicated": one each.
 threads = "shared"
 batch = 256
+# Idle strategies override the profile's, for the core thread(s) and the
+# network loop: { kind = "busy_spin" }, { kind = "park", us = 100 } or
+# { kind = "backoff", spins = 200, yields = 20, park_min_us = 50, park_max_us = 1000 }
+# (the default profile's).
+# idle = { kind = "backoff", spins = 200, yields = 20, park_min_us = 50, park_max_us = 1000 }
+# gateway_idle = { kind = "backoff", spins = 200, yields = 20, park_min_us = 50, park_max_us = 1000 }
 
 [limits]
 max_connections = 1024
@@ -200,6 +206,25 @@ mod tests {
         let p = c.placement();
         assert!(p.core_idle.spins_forever());
         assert_eq!(p.pin_cores, vec![0, 1, 2]);
+    }
+
+    /// The commented idle examples of the default file, uncommented, load
+    /// and equal the default profile's strategies.
+    #[test]
+    fn commented_idle_examples_are_the_default_profiles() {
+        let examples: String = DEFAULT_TOML
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| l.starts_with("idle = ") || l.starts_with("gateway_idle = "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(examples.lines().count(), 2, "{examples}");
+        let c = Config::load(Some(&format!("[pipeline]\n{examples}"))).unwrap();
+        let p = c.placement();
+        let d = Config::load(None).unwrap().placement();
+        assert_eq!(p.core_idle, d.core_idle);
+        assert_eq!(p.gateway_idle, d.gateway_idle);
+        assert_eq!(c.pipeline.idle, Some(IdleConfig::default()));
     }
 
     #[test]
