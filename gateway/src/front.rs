@@ -117,7 +117,7 @@ pub struct Front {
     pub sessions: FxHashMap<u32, Session>,
     by_user: FxHashMap<UserId, Vec<u32>>,
     trade_stream: Vec<u32>,
-    recent: FxHashMap<UserId, VecDeque<String>>,
+    recent: FxHashMap<UserId, VecDeque<engine::ExecReport>>,
     /// Last sequence handed out.
     pub next_seq: u64,
     last_ts: u64,
@@ -418,30 +418,37 @@ impl Front {
         self.by_user.entry(user).or_default().push(sid);
         self.push_reply(
             sid,
-            |out| json::encode_login_ok(user, role, req_id, out),
-            |out| binary::encode_login_ok_bin(user, role, req_id, out),
+            |_, out| json::encode_login_ok(user, role, req_id, out),
+            |_, out| binary::encode_login_ok_bin(user, role, req_id, out),
         );
     }
 
     /// Queues a reply that exists in both encodings.
-    fn push_reply(&mut self, sid: u32, j: impl FnOnce(&mut String), b: impl FnOnce(&mut Vec<u8>)) {
+    /// The encoders get the directory mirror (borrowed, never copied).
+    fn push_reply(
+        &mut self,
+        sid: u32,
+        j: impl FnOnce(&Directory, &mut String),
+        b: impl FnOnce(&Directory, &mut Vec<u8>),
+    ) {
+        let dir = &self.dir;
         let Some(s) = self.sessions.get_mut(&sid) else {
             return;
         };
         match s.wire {
             Wire::Binary => {
                 self.b.clear();
-                b(&mut self.b);
+                b(dir, &mut self.b);
                 s.out.push_bytes(&self.b);
             }
             Wire::Ws => {
                 self.s.clear();
-                j(&mut self.s);
+                j(dir, &mut self.s);
                 s.out.push_text(self.s.clone());
             }
             Wire::Http => {
                 let mut t = String::new();
-                j(&mut t);
+                j(dir, &mut t);
                 match &mut s.http_wait {
                     Some(HttpWait::Events(v)) => v.push(t),
                     Some(HttpWait::Query(q)) => *q = Some(t),
@@ -565,15 +572,14 @@ impl Front {
         }
     }
 
+    /// Keeps the report for `GET /v1/execution`; encoded only when asked for.
     fn remember_trade(&mut self, ev: &Event) {
         let Event::Execution(r) = ev else { return };
-        let mut t = String::new();
-        json::encode_event(ev, &self.dir, None, &mut t);
         let q = self.recent.entry(r.user).or_default();
         if q.len() == self.limits.recent_trades {
             q.pop_back();
         }
-        q.push_front(t);
+        q.push_front(*r);
     }
 
     fn public_trade(&mut self, r: &engine::ExecReport) {
@@ -614,8 +620,8 @@ impl Front {
                 let Some(b) = balances else { return };
                 let mut t = String::new();
                 json::encode_balances(None, &b, &self.dir, None, &mut t);
-                for s in self.balances_subs.get(&user).cloned().unwrap_or_default() {
-                    if let Some(x) = self.sessions.get_mut(&s) {
+                for s in self.balances_subs.get(&user).into_iter().flatten() {
+                    if let Some(x) = self.sessions.get_mut(s) {
                         x.out.push_text(t.clone());
                     }
                 }
@@ -628,36 +634,27 @@ impl Front {
                     .is_some_and(|u| u.1 == Role::Admin);
                 let shown_user = admin.then_some(user);
                 match balances {
-                    Some(b) => {
-                        let dir = self.dir.clone();
-                        self.push_reply(
-                            sid,
-                            |out| json::encode_balances(shown_user, &b, &dir, rid, out),
-                            |out| binary::encode_balances_bin(shown_user, &b, &dir, rid, out),
-                        )
-                    }
+                    Some(b) => self.push_reply(
+                        sid,
+                        |dir, out| json::encode_balances(shown_user, &b, dir, rid, out),
+                        |dir, out| binary::encode_balances_bin(shown_user, &b, dir, rid, out),
+                    ),
                     None => self.error(
                         sid,
                         &WireError::new(rid, ErrorCode::Malformed, "unknown_user"),
                     ),
                 }
             }
-            Reply::OpenOrders(v) => {
-                let dir = self.dir.clone();
-                self.push_reply(
-                    sid,
-                    |out| json::encode_open_orders(&v, &dir, rid, out),
-                    |out| binary::encode_open_orders_bin(&v, &dir, rid, out),
-                )
-            }
-            Reply::Fees(f) => {
-                let dir = self.dir.clone();
-                self.push_reply(
-                    sid,
-                    |out| json::encode_fees(&f, &dir, rid, out),
-                    |out| binary::encode_fees_bin(&f, &dir, rid, out),
-                )
-            }
+            Reply::OpenOrders(v) => self.push_reply(
+                sid,
+                |dir, out| json::encode_open_orders(&v, dir, rid, out),
+                |dir, out| binary::encode_open_orders_bin(&v, dir, rid, out),
+            ),
+            Reply::Fees(f) => self.push_reply(
+                sid,
+                |dir, out| json::encode_fees(&f, dir, rid, out),
+                |dir, out| binary::encode_fees_bin(&f, dir, rid, out),
+            ),
             Reply::Snapshot {
                 seq,
                 state_hash,
@@ -665,8 +662,8 @@ impl Front {
             } => match error {
                 None => self.push_reply(
                     sid,
-                    |out| json::encode_snapshot_ok(seq, &state_hash, rid, out),
-                    |out| binary::encode_snapshot_ok_bin(seq, &state_hash, rid, out),
+                    |_, out| json::encode_snapshot_ok(seq, &state_hash, rid, out),
+                    |_, out| binary::encode_snapshot_ok_bin(seq, &state_hash, rid, out),
                 ),
                 Some(e) => self.error(
                     sid,
@@ -1044,13 +1041,21 @@ impl Front {
                 let limit: usize = http::query_param(&req.query, "limit")
                     .and_then(|l| l.parse().ok())
                     .unwrap_or(100);
-                let body = match self.recent.get(&user) {
-                    Some(q) => format!(
-                        "[{}]",
-                        q.iter().take(limit).cloned().collect::<Vec<_>>().join(",")
-                    ),
-                    None => "[]".into(),
-                };
+                let mut body = String::from("[");
+                for (i, r) in self
+                    .recent
+                    .get(&user)
+                    .into_iter()
+                    .flatten()
+                    .take(limit)
+                    .enumerate()
+                {
+                    if i > 0 {
+                        body.push(',');
+                    }
+                    json::encode_event(&Event::Execution(*r), &self.dir, None, &mut body);
+                }
+                body.push(']');
                 return respond(self, 200, "application/json", &body);
             }
         };
