@@ -8,8 +8,8 @@
 //! closed loop; every subscriber reads `book:SYM` and `trades:SYM` on its
 //! own thread. Loopback only; every loop is bounded by the run's duration.
 
-use crate::wire_latency::{admin_apply, find_server, name, symbol_spec, Server};
-use engine::{CommandKind, Fixed, KeyHash, Role, Side, TxId};
+use crate::wire_latency::{admin_apply, find_server, name, setup_commands, Server};
+use engine::{CommandKind, Fixed, Side, TxId};
 use gateway::client::{limit_order, Client};
 use gateway::codec::json::{Op, TraderOp};
 use serde_json::{json, Value};
@@ -53,32 +53,17 @@ fn wall_ns() -> u64 {
 }
 
 fn admin_setup(tcp: SocketAddr) -> Result<(), String> {
-    let mut cmds = vec![
-        CommandKind::AddAsset {
+    // The wire benchmark's setup (BTC, USD, BTC-USD, traders funded in USD),
+    // plus BTC for both traders: one of them sells.
+    let traders: Vec<(u64, String)> = [1u64, 2].map(|u| (u, format!("md-{u}"))).into();
+    let mut cmds = setup_commands(&traders);
+    for (u, _) in &traders {
+        cmds.push(CommandKind::Deposit {
+            user: *u,
             asset: name("BTC"),
-            scale: 8,
-        },
-        CommandKind::AddAsset {
-            asset: name("USD"),
-            scale: 6,
-        },
-        // The wire benchmark's symbol: BTC-USD, 0.01 ticks, 0.0001 lots, no fees.
-        CommandKind::AddSymbol(symbol_spec()),
-    ];
-    for u in [1u64, 2] {
-        cmds.push(CommandKind::AddUser {
-            user: u,
-            key_hash: KeyHash::of_key(&format!("md-{u}")),
-            role: Role::Trader,
+            amount: Fixed::new(1_000_000, 0),
+            tx_id: TxId::new(&format!("md-{u}-BTC")).expect("tx"),
         });
-        for (asset, amount) in [("USD", 1_000_000_000i64), ("BTC", 1_000_000)] {
-            cmds.push(CommandKind::Deposit {
-                user: u,
-                asset: name(asset),
-                amount: Fixed::new(amount, 0),
-                tx_id: TxId::new(&format!("md-{u}-{asset}")).expect("tx"),
-            });
-        }
     }
     admin_apply(tcp, ADMIN_KEY, cmds)
 }

@@ -152,7 +152,7 @@ pub(crate) fn name(s: &str) -> Name {
     Name::new(s).expect("benchmark names are valid")
 }
 
-pub(crate) fn symbol_spec() -> SymbolSpec {
+fn symbol_spec() -> SymbolSpec {
     SymbolSpec {
         symbol: name(SYMBOL),
         base: name("BTC"),
@@ -167,7 +167,7 @@ pub(crate) fn symbol_spec() -> SymbolSpec {
 }
 
 /// The setup every server gets (and the size probe's engine).
-fn setup_commands(keys: &[(u64, String)]) -> Vec<CommandKind> {
+pub(crate) fn setup_commands(keys: &[(u64, String)]) -> Vec<CommandKind> {
     let mut v = vec![
         CommandKind::AddAsset {
             asset: name("BTC"),

@@ -182,33 +182,18 @@ impl BookEngine for LobsterBook {
         self.price = vec![0; n];
         self.bid = vec![false; n];
         self.totals = vec![0; n];
-        let setup = std::mem::take(&mut self.t.setup);
-        for op in &setup {
-            if !self.op(op).0 {
-                return Err(format!("setup operation refused: {op:?}"));
-            }
-        }
+        let mut t = std::mem::take(&mut self.t);
+        let setup = t.apply_setup(|op| self.op(op).0);
+        self.t = t;
+        setup?;
         self.adapted = 0;
         Ok(())
     }
 
     fn run(&mut self, flow: &Flow) -> RunStats {
-        let ops = std::mem::take(&mut self.t.measured);
-        let mut s = RunStats {
-            cmds: flow.measured.len() as u64,
-            dropped: self.t.measured_dropped,
-            ..RunStats::default()
-        };
-        for op in &ops {
-            let (ok, t) = self.op(op);
-            if ok {
-                s.applied += 1;
-            } else {
-                s.rejects += 1;
-            }
-            s.trades += t;
-        }
-        self.t.measured = ops;
+        let mut t = std::mem::take(&mut self.t);
+        let mut s = t.run_measured(flow.measured.len() as u64, |op| self.op(op));
+        self.t = t;
         s.adapted = self.adapted;
         s
     }

@@ -15,6 +15,7 @@
 //!
 //! Prices and quantities are positive `u64`s because both peers use them.
 
+use super::RunStats;
 use crate::flowfile::Flow;
 use engine::{Command, CommandKind, Fixed, Name, OrderId, OrderRef, OrderType, Side, Tif};
 use std::collections::HashMap;
@@ -212,4 +213,46 @@ pub fn translate(flow: &Flow) -> Translation {
         }
     }
     t.out
+}
+
+impl Translation {
+    /// Applies the setup operations through `op` (a peer's own call); the
+    /// first one refused is an error. Not timed.
+    pub fn apply_setup(&mut self, mut op: impl FnMut(&BookOp) -> bool) -> Result<(), String> {
+        let setup = std::mem::take(&mut self.setup);
+        let refused = setup.iter().find(|o| !op(o)).copied();
+        self.setup = setup;
+        match refused {
+            Some(o) => Err(format!("setup operation refused: {o:?}")),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs the measured operations through `op`, which says whether the
+    /// peer carried each out and how many trades it made. The timed loop of
+    /// every peer adapter; `cmds` is the flow's measured command count and
+    /// `adapted` is the caller's to fill in.
+    pub fn run_measured(
+        &mut self,
+        cmds: u64,
+        mut op: impl FnMut(&BookOp) -> (bool, u64),
+    ) -> RunStats {
+        let ops = std::mem::take(&mut self.measured);
+        let mut s = RunStats {
+            cmds,
+            dropped: self.measured_dropped,
+            ..RunStats::default()
+        };
+        for o in &ops {
+            let (ok, t) = op(o);
+            if ok {
+                s.applied += 1;
+            } else {
+                s.rejects += 1;
+            }
+            s.trades += t;
+        }
+        self.measured = ops;
+        s
+    }
 }
