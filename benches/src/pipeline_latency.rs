@@ -1,4 +1,4 @@
-//! The pipeline-latency benchmark: the real [`gateway::pipeline::Pipeline`]
+//! The pipeline-latency benchmark: the real [`pipeline::Pipeline`]
 //! (inbound ring, journaler writing a real journal, business logic owning an
 //! [`Engine`], outbound ring) in this process, driven at fixed offered rates.
 //!
@@ -37,9 +37,9 @@ use crate::latency::{
 use crate::plot::{Panel, Series};
 use crate::results::{unix_s, ResultsWriter};
 use engine::{Engine, Event, ExecType, Limits};
-use gateway::pipeline::idle::IdleConfig;
-use gateway::pipeline::{try_publish, InSlot, Input, Output, Pipeline, PipelineConfig, Shared};
 use journal::{Durability, Journal, JournalConfig};
+use pipeline::idle::IdleConfig;
+use pipeline::{try_publish, InSlot, Input, Output, Pipeline, PipelineConfig, Shared};
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 use std::sync::Arc;

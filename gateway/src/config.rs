@@ -9,7 +9,7 @@
 //!   journaler and the business logic get a thread each (three spinning
 //!   threads: for machines with at least four cores).
 
-use crate::pipeline::idle::IdleConfig;
+use pipeline::idle::IdleConfig;
 use serde::Deserialize;
 use std::path::PathBuf;
 

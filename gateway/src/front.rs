@@ -18,13 +18,13 @@ use crate::codec::binary;
 use crate::codec::json::{self, Access, Channel, ErrorCode, Op, Request, WireError};
 use crate::codec::md;
 use crate::http;
-use crate::metrics::Metrics;
-use crate::pipeline::{InSlot, Input, OutSlot, Output, Query, Reply};
 use crate::session::{Outbox, TokenBucket};
 use engine::market_data::{Interval, MarketData, MdUpdate, Ticker};
 use engine::{
     CommandKind, Directory, Event, ExecType, KeyHash, Liquidity, Role, SymbolId, UserId, UserInfo,
 };
+use pipeline::metrics::Metrics;
+use pipeline::{InSlot, Input, OutSlot, Output, Query, Reply};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::fmt::Write;

@@ -15,7 +15,5 @@ pub mod config;
 pub mod conformance;
 pub mod front;
 pub mod http;
-pub mod metrics;
 pub mod net;
-pub mod pipeline;
 pub mod session;

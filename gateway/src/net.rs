@@ -14,12 +14,12 @@
 use crate::codec::{binary, json};
 use crate::front::{Front, Wire};
 use crate::http;
-use crate::pipeline::idle::{IdleStrategy, Wait};
-use crate::pipeline::{try_publish, InSlot, Pipeline, Shared};
 use disruptor::Polling;
 use engine::{CommandKind, UserId};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
+use pipeline::idle::{IdleStrategy, Wait};
+use pipeline::{try_publish, InSlot, Pipeline, Shared};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -32,6 +32,22 @@ use tungstenite::{Message, WebSocket};
 const HTTP_LISTENER: Token = Token(usize::MAX - 1);
 const TCP_LISTENER: Token = Token(usize::MAX - 2);
 pub const WAKER: Token = Token(usize::MAX - 3);
+
+/// Wakes the event loop from the business-logic thread (mio's waker on the
+/// loop's poller, under the pipeline's [`pipeline::Waker`]).
+pub struct PollWaker(mio::Waker);
+
+impl PollWaker {
+    pub fn new(poll: &Poll) -> io::Result<PollWaker> {
+        mio::Waker::new(poll.registry(), WAKER).map(PollWaker)
+    }
+}
+
+impl pipeline::Waker for PollWaker {
+    fn wake(&self) {
+        let _ = self.0.wake();
+    }
+}
 
 /// Bytes read from one connection per cycle before moving on.
 const READ_BUDGET: usize = 256 << 10;
@@ -590,9 +606,7 @@ impl Net {
                 let mut n = 0;
                 for slot in &mut g {
                     n += 1;
-                    if let crate::pipeline::Output::Event(engine::Event::Execution(r)) =
-                        &slot.output
-                    {
+                    if let pipeline::Output::Event(engine::Event::Execution(r)) = &slot.output {
                         if slot.session != 0 && slot.recv_ns != 0 && r.seq != self.last_latency_seq
                         {
                             self.last_latency_seq = r.seq;
@@ -623,7 +637,7 @@ impl Net {
         let mut users = std::mem::take(&mut self.front.balance_pushes);
         users.retain(|&user| {
             let slot = InSlot {
-                input: crate::pipeline::Input::Query(crate::pipeline::Query::Balances { user }),
+                input: pipeline::Input::Query(pipeline::Query::Balances { user }),
                 session: 0,
                 req_id: None,
                 want_done: false,

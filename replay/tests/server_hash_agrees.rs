@@ -5,11 +5,11 @@
 mod common;
 use common::*;
 use engine::Limits;
-use gateway::pipeline::{
+use journal::{recovery, JournalConfig};
+use pipeline::{
     idle::IdleConfig, try_publish, InSlot, Input, Output, Pipeline, PipelineConfig, Query, Reply,
     Shared,
 };
-use journal::{recovery, JournalConfig};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

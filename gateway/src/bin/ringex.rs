@@ -11,7 +11,7 @@ use engine::{CommandKind, Fixed, KeyHash, Limits, Name, Role, SymbolSpec, TxId};
 use gateway::config::{Config, DurabilityName, Profile, Threads};
 use gateway::front::{self, Front};
 use gateway::net::{Net, NetLimits};
-use gateway::pipeline::{Pipeline, PipelineConfig, Shared};
+use pipeline::{Pipeline, PipelineConfig, Shared};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -151,7 +151,7 @@ fn run(args: Args) -> Result<(), String> {
     );
     let poll = mio::Poll::new().map_err(|e| e.to_string())?;
     let waker = (!placement.gateway_idle.spins_forever())
-        .then(|| mio::Waker::new(poll.registry(), gateway::net::WAKER).map(Arc::new))
+        .then(|| gateway::net::PollWaker::new(&poll))
         .transpose()
         .map_err(|e| e.to_string())?;
     let shared = Arc::new(Shared::default());
@@ -164,7 +164,7 @@ fn run(args: Args) -> Result<(), String> {
         data_dir: cfg.data_dir.clone(),
         snapshots_keep: cfg.snapshots_keep,
         batch: cfg.pipeline.batch,
-        waker,
+        waker: waker.map(|w| Arc::new(w) as Arc<dyn pipeline::Waker>),
     };
     let pipeline = Pipeline::start(pcfg, rec.engine, writer, shared);
     http.set_nonblocking(true).map_err(|e| e.to_string())?;

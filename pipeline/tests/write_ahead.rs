@@ -4,11 +4,11 @@
 //! snapshot) recovery from the data dir gives the same state hash.
 
 use engine::*;
-use gateway::pipeline::{
+use journal::{recovery, JournalConfig};
+use pipeline::{
     idle::IdleConfig, try_publish, InSlot, Input, Output, Pipeline, PipelineConfig, Query, Reply,
     Shared,
 };
-use journal::{recovery, JournalConfig};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -12,17 +12,21 @@
 //!   journaled), so their answers come after every report of what preceded
 //!   them. Replies too big for a ring slot go through a channel, announced by
 //!   an `Output::Reply` slot that the consumer reads in order.
-//! - An engine panic or refused command stops intake and says why; the
-//!   journal still replays to that point.
+//! - One error path: a stage that cannot go on (journal write failed, engine
+//!   panic or refused command) returns [`agent::Stop`]; its runner stops
+//!   intake and records why in [`Shared`]. The journal still replays to that
+//!   point, and a batch the journaler could not write is never released.
 //!
-//! Must never: block the gateway, drop an accepted command, or let the
-//! business logic see a command before the journaler released it.
+//! Must never: block the gateway, drop an accepted command, let the business
+//! logic see a command before the journaler released it, or touch a socket
+//! (the consumer is woken through the [`Waker`] trait).
 
 pub mod agent;
 pub mod idle;
+pub mod metrics;
 
 use crate::metrics::{CoreCounts, Metrics};
-use agent::Agent;
+use agent::{Agent, Stop, StopHandler};
 use crossbeam_channel::{Receiver, Sender};
 use disruptor::{
     build_single_producer, BusySpin, EventPoller, Polling, Producer, SingleConsumerBarrier,
@@ -152,6 +156,18 @@ pub type InProducer = SingleProducer<InSlot, SingleConsumerBarrier>;
 pub type OutProducer = SingleProducer<OutSlot, SingleConsumerBarrier>;
 pub type OutPoller = EventPoller<OutSlot, SingleProducerBarrier>;
 
+/// Wakes the consumer of the outbound ring when it may be parked (the
+/// gateway's event loop implements it over its poller).
+pub trait Waker: Send + Sync {
+    fn wake(&self);
+}
+
+impl std::fmt::Debug for dyn Waker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Waker")
+    }
+}
+
 /// State shared between the pipeline's threads and the gateway.
 #[derive(Default)]
 pub struct Shared {
@@ -162,6 +178,25 @@ pub struct Shared {
     /// Last sequence the business logic applied.
     pub applied_seq: AtomicU64,
     pub metrics: Metrics,
+}
+
+impl Shared {
+    /// Stops intake and records why (the first reason wins).
+    pub fn stop_intake(&self, why: &str) {
+        let mut b = self.breach.lock().unwrap_or_else(|e| e.into_inner());
+        if b.is_none() {
+            *b = Some(why.to_string());
+        }
+        self.intake.store(false, Ordering::Release);
+    }
+}
+
+/// The runners' error path: an agent that cannot go on stops intake.
+impl StopHandler for Shared {
+    fn on_stop(&self, agent: &'static str, why: &Stop) {
+        tracing::error!(agent, "{why}");
+        self.stop_intake(&why.0);
+    }
 }
 
 /// The journaler stage.
@@ -179,14 +214,14 @@ impl Agent for JournalAgent {
         "journaler"
     }
 
-    fn do_work(&mut self) -> usize {
-        let n = self.journal_batch();
+    fn do_work(&mut self) -> Result<usize, Stop> {
+        let n = self.journal_batch()?;
         if n > 0 {
             if let Some(t) = &self.next {
                 t.unpark();
             }
         }
-        n
+        Ok(n)
     }
 
     fn on_close(&mut self) {
@@ -197,30 +232,41 @@ impl Agent for JournalAgent {
 }
 
 impl JournalAgent {
-    /// Journals one batch and releases it; returns its size.
-    fn journal_batch(&mut self) -> usize {
+    /// Journals one batch and releases it; returns its size. A batch that
+    /// cannot be written is never released: the business logic never sees
+    /// it, and what was journaled before recovers on restart.
+    fn journal_batch(&mut self) -> Result<usize, Stop> {
         match self.poller.take(self.batch) {
             Ok(mut g) => {
                 let mut n = 0;
+                let mut failed = None;
                 for slot in &mut g {
                     n += 1;
                     if let Input::Command(cmd) = &slot.input {
                         if let Err(e) = self.writer.append(cmd) {
-                            // A venue that cannot journal must not go on: what
-                            // is journaled so far recovers on restart.
-                            tracing::error!(seq = cmd.seq, error = %e, "journal append failed; stopping");
-                            std::process::exit(70);
+                            failed = Some(format!(
+                                "journal append failed at seq {}: {e}; intake stopped",
+                                cmd.seq
+                            ));
+                            break;
                         }
                     }
                 }
-                if let Err(e) = self.writer.flush_batch() {
-                    tracing::error!(error = %e, "journal flush failed; stopping");
-                    std::process::exit(70);
+                if failed.is_none() {
+                    if let Err(e) = self.writer.flush_batch() {
+                        failed = Some(format!("journal flush failed: {e}; intake stopped"));
+                    }
+                }
+                if let Some(why) = failed {
+                    // Keep the batch unreleased: dropping the guard would hand
+                    // unjournaled commands to the business logic.
+                    std::mem::forget(g);
+                    return Err(Stop(why));
                 }
                 // The guard drops here: only now may the business logic see the batch.
-                n
+                Ok(n)
             }
-            Err(Polling::NoEvents) | Err(Polling::Shutdown) => 0,
+            Err(Polling::NoEvents) | Err(Polling::Shutdown) => Ok(0),
         }
     }
 }
@@ -240,8 +286,9 @@ struct Logic {
     data_dir: PathBuf,
     snapshots_keep: usize,
     batch: u64,
-    halted: bool,
-    waker: Option<Arc<mio::Waker>>,
+    /// Why the engine refused or panicked: the agent stops after its batch.
+    halted: Option<String>,
+    waker: Option<Arc<dyn Waker>>,
     /// Counted here, published to `shared.metrics` once per batch.
     counts: CoreCounts,
 }
@@ -318,11 +365,10 @@ impl Logic {
             ),
         };
         if let Some(why) = breach {
+            // Stop intake at once; the runner records the same reason.
             let msg = format!("engine breach at seq {}: {why}; intake stopped", cmd.seq);
-            tracing::error!("{msg}");
-            *self.shared.breach.lock().unwrap_or_else(|e| e.into_inner()) = Some(msg);
-            self.shared.intake.store(false, Ordering::Release);
-            self.halted = true;
+            self.shared.stop_intake(&msg);
+            self.halted = Some(msg);
             self.publish(Output::Halted { seq: cmd.seq }, slot);
             return;
         }
@@ -395,19 +441,19 @@ impl Agent for LogicAgent {
         "business-logic"
     }
 
-    fn do_work(&mut self) -> usize {
+    fn do_work(&mut self) -> Result<usize, Stop> {
         match self.poller.take(self.core.batch) {
             Ok(mut g) => {
                 let mut n = 0;
                 let mut last_seq = None;
                 for slot in &mut g {
                     n += 1;
-                    if !self.core.halted {
-                        self.core.handle(slot);
-                        match &slot.input {
-                            Input::Command(c) if !self.core.halted => last_seq = Some(c.seq),
-                            _ => {}
-                        }
+                    self.core.handle(slot);
+                    if self.core.halted.is_some() {
+                        break;
+                    }
+                    if let Input::Command(c) = &slot.input {
+                        last_seq = Some(c.seq);
                     }
                 }
                 // Once per batch: stores other threads read, not one per event.
@@ -418,16 +464,19 @@ impl Agent for LogicAgent {
                 core.shared.metrics.publish_core(&core.counts);
                 if let Some(w) = &self.core.waker {
                     // One wake per batch, not per event.
-                    let _ = w.wake();
+                    w.wake();
                 }
-                n
+                match &self.core.halted {
+                    Some(why) => Err(Stop(why.clone())),
+                    None => Ok(n),
+                }
             }
-            Err(Polling::NoEvents) | Err(Polling::Shutdown) => 0,
+            Err(Polling::NoEvents) | Err(Polling::Shutdown) => Ok(0),
         }
     }
 
     fn on_close(&mut self) {
-        if self.core.halted {
+        if self.core.halted.is_some() {
             return;
         }
         if let Reply::Snapshot { error: Some(e), .. } = self.core.snapshot() {
@@ -450,7 +499,7 @@ pub struct PipelineConfig {
     pub snapshots_keep: usize,
     pub batch: u64,
     /// Woken after the business logic published a batch (a parked event loop).
-    pub waker: Option<Arc<mio::Waker>>,
+    pub waker: Option<Arc<dyn Waker>>,
 }
 
 /// The running core: threads plus what the gateway needs to talk to them.
@@ -508,7 +557,7 @@ impl Pipeline {
                 data_dir: cfg.data_dir.clone(),
                 snapshots_keep: cfg.snapshots_keep,
                 batch: cfg.batch,
-                halted: false,
+                halted: None,
                 waker: cfg.waker.clone(),
                 counts: CoreCounts::default(),
             },
@@ -520,6 +569,7 @@ impl Pipeline {
                      core: Option<usize>,
                      idle: idle::IdleConfig| {
             let running = running.clone();
+            let shared = shared.clone();
             std::thread::Builder::new()
                 .name(name.to_string())
                 .spawn(move || {
@@ -529,7 +579,7 @@ impl Pipeline {
                         }
                     }
                     let mut idle = idle.build();
-                    agent::run(&mut agents, idle.as_mut(), &running);
+                    agent::run(&mut agents, idle.as_mut(), &running, shared.as_ref());
                 })
                 .expect("spawn pipeline thread")
         };
