@@ -10,14 +10,14 @@
 
 use crate::wire_latency::{admin_apply, find_server, name, setup_commands, Server};
 use engine::{CommandKind, Fixed, Side, TxId};
-use gateway::client::{limit_order, Client};
-use gateway::codec::json::{Op, TraderOp};
 use serde_json::{json, Value};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use wire::client::{limit_order, Client};
+use wire::{Op, TraderOp};
 
 const ADMIN_KEY: &str = "md-fanout-admin";
 const SYMBOL: &str = "BTC-USD";

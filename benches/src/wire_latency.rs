@@ -41,9 +41,6 @@ use engine::{
     Command, CommandKind, Engine, Event, ExecType, Fixed, KeyHash, Limits, Name, OrderType, Place,
     Role, Side, Stp, SymbolSpec, Tif, TxId,
 };
-use gateway::client::{limit_order, Client};
-use gateway::codec::binary::{encode_event_bin, encode_request, ReplyBody};
-use gateway::codec::json::{Op, Request, TraderOp};
 use serde_json::{json, Map, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -52,6 +49,9 @@ use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use wire::binary::{encode_event_bin, encode_request, ReplyBody};
+use wire::client::{limit_order, Client};
+use wire::{Op, Request, TraderOp};
 
 /// The results file name (`<results dir>/wire_latency.jsonl`).
 pub const BENCH: &str = "wire_latency";

@@ -6,14 +6,14 @@
 //!     --symbol BTC-USD --side buy --price 100.5 --qty 0.01 [--secs 2] [--client-order-id ID]
 //! ```
 //!
-//! The byte layout is in `docs/protocol.md`; the client is `gateway::client`.
+//! The byte layout is in `docs/protocol.md`; the client is `wire::client`.
 
 use engine::{ClOrdId, Fixed, Name, Side};
-use gateway::client::{limit_order, Client};
-use gateway::codec::binary::{Execution, Reply, ReplyBody, Target};
-use gateway::codec::json::parse_decimal;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+use wire::binary::{Execution, Reply, ReplyBody, Target};
+use wire::client::{limit_order, Client};
+use wire::json::parse_decimal;
 
 const USAGE: &str = "usage: binary_client --addr HOST:PORT --key API_KEY --symbol SYM \
 --side buy|sell --price DECIMAL --qty DECIMAL [--secs N] [--client-order-id ID]";

@@ -14,9 +14,6 @@
 //!
 //! Must never: touch a socket, block, or hold business state of its own.
 
-use crate::codec::binary;
-use crate::codec::json::{self, Access, Channel, ErrorCode, Op, Request, WireError};
-use crate::codec::md;
 use crate::http;
 use crate::session::{Outbox, TokenBucket};
 use engine::market_data::{Interval, MarketData, MdUpdate, Ticker};
@@ -28,6 +25,10 @@ use pipeline::{InSlot, Input, OutSlot, Output, Query, Reply};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::fmt::Write;
+use wire::binary;
+use wire::json;
+use wire::md;
+use wire::{Access, Channel, ErrorCode, Op, Request, WireError};
 
 /// How a session speaks.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

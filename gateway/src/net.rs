@@ -11,7 +11,6 @@
 //! connection count), and the loop never blocks except in `poll` while idle.
 //! The clock is read once per duty cycle.
 
-use crate::codec::{binary, json};
 use crate::front::{Front, Wire};
 use crate::http;
 use disruptor::Polling;
@@ -28,6 +27,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tungstenite::protocol::{frame::coding::CloseCode, CloseFrame, Role, WebSocketConfig};
 use tungstenite::{Message, WebSocket};
+use wire::{binary, json};
 
 const HTTP_LISTENER: Token = Token(usize::MAX - 1);
 const TCP_LISTENER: Token = Token(usize::MAX - 2);
@@ -425,9 +425,9 @@ impl Net {
                                 .on_request(sid, req, now_ns, mono_ns, &mut publish, metrics);
                         }
                         Ok(Message::Binary(_)) => {
-                            let e = json::WireError::new(
+                            let e = wire::WireError::new(
                                 None,
-                                json::ErrorCode::Malformed,
+                                wire::ErrorCode::Malformed,
                                 "send JSON text frames",
                             );
                             self.front.on_request(
@@ -448,9 +448,9 @@ impl Net {
                             break
                         }
                         Err(tungstenite::Error::Capacity(c)) => {
-                            let e = json::WireError::new(
+                            let e = wire::WireError::new(
                                 None,
-                                json::ErrorCode::TooLarge,
+                                wire::ErrorCode::TooLarge,
                                 format!("{c}"),
                             );
                             self.front.on_request(

@@ -13,8 +13,8 @@
 //! An argument that does not start with `-` runs only the scenarios whose
 //! file name contains it.
 
+use conformance::{run_scenario, EngineTarget, Scenario};
 use engine::Limits;
-use gateway::conformance::{run_scenario, EngineTarget, Scenario};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -5,13 +5,13 @@
 mod e2e;
 
 use e2e::{http_request_text, limit, HttpConn, Incoming, Server, Ws};
-use gateway::client::{Client, ClientError};
-use gateway::codec::binary::{ReplyBody, FLAG_REQ_ID, PROTOCOL_VERSION};
-use gateway::codec::json::ErrorCode;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
+use wire::binary::{ReplyBody, FLAG_REQ_ID, PROTOCOL_VERSION};
+use wire::client::{Client, ClientError};
+use wire::ErrorCode;
 
 fn market() -> (tempfile::TempDir, Server) {
     let (dir, srv) = e2e::start_fresh("");

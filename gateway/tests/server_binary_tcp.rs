@@ -7,10 +7,10 @@ mod e2e;
 
 use e2e::Server;
 use engine::{ExecType, Fixed, Liquidity, Name, OrderStatus, Role, Side};
-use gateway::client::{limit_order, Client, ClientError};
-use gateway::codec::binary::{Execution, Reply, ReplyBody};
-use gateway::codec::json::{ErrorCode, Op};
 use serde_json::json;
+use wire::binary::{Execution, Reply, ReplyBody};
+use wire::client::{limit_order, Client, ClientError};
+use wire::{ErrorCode, Op};
 
 fn market() -> (tempfile::TempDir, Server) {
     let (dir, srv) = e2e::start_fresh("");

@@ -7,9 +7,9 @@ mod e2e;
 
 use e2e::{limit, Incoming, Server, Ws};
 use engine::{Fixed, Name, Side};
-use gateway::client::{limit_order, Client};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
+use wire::client::{limit_order, Client};
 
 fn market() -> (tempfile::TempDir, Server) {
     let (dir, srv) = e2e::start_fresh("");
@@ -116,7 +116,7 @@ fn cancels_on(loss: Loss) {
                     .expect("recv")
                     .expect("a reply");
                 match r.body {
-                    gateway::codec::binary::ReplyBody::Execution(x) => ids.push(x.order_id),
+                    wire::binary::ReplyBody::Execution(x) => ids.push(x.order_id),
                     other => panic!("expected the new report, got {other:?}"),
                 }
             }

@@ -10,9 +10,9 @@
 
 mod e2e;
 
+use conformance::{run_scenario, EngineTarget, Scenario};
 use e2e::scenario::WsTarget;
 use engine::Limits;
-use gateway::conformance::{run_scenario, EngineTarget, Scenario};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

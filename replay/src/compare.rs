@@ -25,11 +25,11 @@ use crate::output::{hash_hex, push_event_line, Obj};
 use crate::progress::Progress;
 use crate::Ctx;
 use engine::{decode_command, Engine, Event, Limits};
-use gateway::codec::json::encode_command_json;
 use journal::{JournalError, JournalReader};
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
+use wire::json::encode_command_json;
 
 #[derive(Debug, Clone)]
 pub struct CompareArgs {

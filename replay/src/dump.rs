@@ -1,9 +1,9 @@
 //! `dump DIR [--from SEQ] [--to SEQ]`: the journaled inputs as JSON lines.
 //!
 //! What it owns: printing each record in the range, in order, as the one
-//! line `gateway::codec::json::encode_command_json` writes (decimals as
+//! line `wire::json::encode_command_json` writes (decimals as
 //! readable strings, `seq` and `ts` included), which
-//! `gateway::codec::json::decode_command_json` reads back to the same
+//! `wire::json::decode_command_json` reads back to the same
 //! command. A torn tail ends the dump with a warning (exit 0); damage ends
 //! it with an error naming the place (exit 1) after the lines before it.
 //!
@@ -13,9 +13,9 @@
 use crate::datadir;
 use crate::error::Failure;
 use crate::Ctx;
-use gateway::codec::json::encode_command_json;
 use std::io::Write;
 use std::path::PathBuf;
+use wire::json::encode_command_json;
 
 #[derive(Debug, Clone)]
 pub struct DumpArgs {

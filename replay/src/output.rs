@@ -2,7 +2,7 @@
 //!
 //! What it owns:
 //! - Event lines: reports (`execution`, `reject`, `cancel_all`, `admin`) are
-//!   written by `gateway::codec::json::encode_event` exactly as a client sees
+//!   written by `wire::json::encode_event` exactly as a client sees
 //!   them (without `req_id`, which belongs to a session, not the journal).
 //!   The gateway writes nothing for [`Event::Level`] (market data reaches
 //!   clients as aggregated book deltas); this tool prints it as
@@ -18,8 +18,8 @@
 //! text.
 
 use engine::{Directory, Event, Lots, Side, SymbolId, Ticks};
-use gateway::codec::json::encode_event;
 use std::fmt::Write as _;
+use wire::json::encode_event;
 
 /// Appends one event as a JSON line (newline included); `seq` is the input
 /// that caused it.

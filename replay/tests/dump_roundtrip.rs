@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use engine::Command;
-use gateway::codec::json::decode_command_json;
+use wire::json::decode_command_json;
 
 fn assert_same(got: &[Command], want: &[Command]) {
     assert_eq!(got.len(), want.len());

@@ -260,7 +260,7 @@ fn random_key(prefix: &str) -> String {
 
 fn demo_setup(net: &mut Net) -> Vec<(u64, String)> {
     let n = |s: &str| Name::new(s).expect("demo name");
-    let d = |s: &str| gateway::codec::json::parse_decimal(s).expect("demo decimal");
+    let d = |s: &str| wire::json::parse_decimal(s).expect("demo decimal");
     let mut cmds = vec![
         CommandKind::AddAsset {
             asset: n("BTC"),

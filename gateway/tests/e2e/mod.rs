@@ -561,8 +561,7 @@ pub fn limit(side: &str, price: &str, qty: &str) -> Value {
 
 /// Decimal strings equal by value.
 pub fn dec_eq(a: &Value, b: &str) -> bool {
-    a.as_str()
-        .is_some_and(|a| gateway::conformance::decimal_eq(a, b))
+    a.as_str().is_some_and(|a| conformance::decimal_eq(a, b))
 }
 
 // ---------------------------------------------------------------------------

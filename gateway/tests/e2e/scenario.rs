@@ -26,10 +26,10 @@
 //! its visible slice, followed from the reports it got.
 
 use super::{Server, Ws};
-use engine::{Limits, UserId};
-use gateway::conformance::{
+use conformance::{
     decimal_eq, is_counted_report, BalanceView, BookLevels, EngineTarget, Scenario, Sender, Target,
 };
+use engine::{Limits, UserId};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};

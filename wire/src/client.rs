@@ -13,10 +13,10 @@
 //! [`FRAME_BYTES_MAX`]); interpret replies beyond decoding them (what a
 //! report means is the caller's business); keep the API key after sending it.
 
-use crate::codec::binary::{
+use crate::api::{ErrorCode, Op, PlaceOrder, Request, TraderOp, WireError};
+use crate::binary::{
     decode_reply, encode_login, encode_request, EncodeError, Reply, ReplyBody, FRAME_BYTES_MAX,
 };
-use crate::codec::json::{ErrorCode, Op, PlaceOrder, Request, TraderOp, WireError};
 use engine::{Fixed, Name, OrderType, Role, Side, Stp, Tif, UserId};
 use std::collections::VecDeque;
 use std::fmt;

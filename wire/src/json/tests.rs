@@ -4,6 +4,11 @@
 //! makes a decoder panic.
 
 use super::*;
+use crate::api::*;
+use engine::{
+    AssetId, ClOrdId, Command, CommandKind, Directory, Fixed, KeyHash, Name, OrderRef, OrderType,
+    Place, Role, Side, Stp, SymbolSpec, Tif, TxId,
+};
 use engine::{
     Balance, Event, ExecReport, ExecType, Fill, Liquidity, Lots, OrderStatus, Reason, RejectOp,
     SymbolId, Ticks, Units,

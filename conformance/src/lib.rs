@@ -26,16 +26,17 @@
 //! in-repo scenarios to show how their expected numbers were worked out.
 //! Unknown step fields are refused so that a misspelt `expect` is caught.
 
-use crate::codec::json::{
-    decode_request, encode_balances, encode_error, encode_event, encode_fees, encode_login_ok,
-    encode_open_orders, encode_snapshot_ok, encode_subscribed, ErrorCode, Op, WireError,
-};
 use engine::{units_to_fixed, AssetId, Command, CommandKind, Engine, Event, Limits, Name, UserId};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use wire::json::{
+    decode_request, encode_balances, encode_error, encode_event, encode_fees, encode_login_ok,
+    encode_open_orders, encode_snapshot_ok, encode_subscribed,
+};
+use wire::{ErrorCode, Op, WireError};
 
 /// Timestamp of the setup commands; steps default to the previous plus one.
 pub const TS_START_NS: u64 = 1_700_000_000_000_000_000;

@@ -8,18 +8,6 @@ use engine::{
     Fixed, KeyHash, Liquidity, Lots, Name, OrderRef, OrderStatus, OrderType, Reason, RejectOp,
     Role, Side, Stp, SymbolId, Ticks, Tif, Units,
 };
-use gateway::client::{limit_order, Client, ClientError};
-use gateway::codec::binary::{
-    decode_frame, decode_reply, encode_balances_bin, encode_error_bin, encode_event_bin,
-    encode_fees_bin, encode_login, encode_login_ok_bin, encode_open_orders_bin, encode_request,
-    encode_snapshot_ok_bin, msg, BalanceEntry, Execution, FeeEntry, FrameError, Reply, ReplyBody,
-    Target, TradeFill, FRAME_BYTES_MAX,
-};
-use gateway::codec::json::{
-    decode_request, encode_balances, encode_error, encode_event, encode_fees, encode_login_ok,
-    encode_open_orders, encode_snapshot_ok, ErrorCode, Op, PlaceOrder, Request, TraderOp,
-    WireError,
-};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use std::io::{Read, Write};
@@ -27,6 +15,18 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
+use wire::binary::{
+    decode_frame, decode_reply, encode_balances_bin, encode_error_bin, encode_event_bin,
+    encode_fees_bin, encode_login, encode_login_ok_bin, encode_open_orders_bin, encode_request,
+    encode_snapshot_ok_bin, msg, BalanceEntry, Execution, FeeEntry, FrameError, Reply, ReplyBody,
+    Target, TradeFill, FRAME_BYTES_MAX,
+};
+use wire::client::{limit_order, Client, ClientError};
+use wire::json::{
+    decode_request, encode_balances, encode_error, encode_event, encode_fees, encode_login_ok,
+    encode_open_orders, encode_snapshot_ok,
+};
+use wire::{ErrorCode, Op, PlaceOrder, Request, TraderOp, WireError};
 
 fn name(s: &str) -> Name {
     Name::new(s).unwrap()

@@ -373,7 +373,7 @@ fn final_state_is_compared_exactly() {
 
 #[test]
 fn the_shipped_scenarios_parse() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../gateway/tests/scenarios");
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -389,13 +389,13 @@ fn the_shipped_scenarios_parse() {
             // Every step decodes through the codec (no scenario relies on a
             // malformed message by accident).
             for (i, step) in sc.steps.iter().enumerate() {
-                crate::codec::json::decode_request(&step.send.to_string())
+                wire::json::decode_request(&step.send.to_string())
                     .unwrap_or_else(|e| panic!("{} step {}: {e}", sc.name, i + 1));
             }
             for s in &sc.symbols {
                 let mut body = s.clone();
                 body.insert("op".into(), "add_symbol".into());
-                crate::codec::json::decode_request(&Value::Object(body).to_string()).unwrap();
+                wire::json::decode_request(&Value::Object(body).to_string()).unwrap();
             }
             n += 1;
         }
