@@ -39,7 +39,7 @@ use crate::results::{unix_s, ResultsWriter};
 use engine::{Engine, Event, ExecType, Limits};
 use journal::{Durability, Journal, JournalConfig};
 use pipeline::idle::IdleConfig;
-use pipeline::{try_publish, InSlot, Input, Output, Pipeline, PipelineConfig, Shared};
+use pipeline::{try_publish, InSlot, Input, OutSlot, Output, Pipeline, PipelineConfig, Shared};
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -369,17 +369,17 @@ fn drive(
             next_seq += 1;
         }
         p.wake();
-        if let Ok(mut g) = p.outbound.take(4096) {
-            for slot in &mut g {
-                match slot.output {
-                    Output::Event(ev) if setup_refused(&ev) => refused += 1,
-                    Output::Done { seq } if seq == setup_n => setup_done = true,
-                    Output::Halted { .. } => return Err(breach(shared)),
-                    _ => {}
-                }
-            }
+        let mut halted = false;
+        p.outbound
+            .drain(4096, &mut |slot: &OutSlot, _| match slot.output {
+                Output::Event(ev) if setup_refused(&ev) => refused += 1,
+                Output::Done { seq } if seq == setup_n => setup_done = true,
+                Output::Halted { .. } => halted = true,
+                _ => {}
+            });
+        if halted {
+            return Err(breach(shared));
         }
-        while p.replies.try_recv().is_ok() {}
         if clock.now_ns() - t_setup > limit_ns {
             return Err("setup timed out".into());
         }
@@ -446,21 +446,24 @@ fn drive(
         if burst > 0 {
             p.wake();
         }
-        if let Ok(mut g) = p.outbound.take(4096) {
-            let seen = clock.now_ns();
-            for slot in &mut g {
-                match slot.output {
-                    Output::Done { seq } if seq >= first_seq => {
-                        if seq - first_seq >= warm {
-                            record(&mut hist, seen.saturating_sub(slot.recv_ns));
-                        }
-                        done += 1;
-                        last_done_ns = seen;
+        // The clock is read once per poll that found slots, after it found them.
+        let mut seen_at = None;
+        let mut halted = false;
+        p.outbound
+            .drain(4096, &mut |slot: &OutSlot, _| match slot.output {
+                Output::Done { seq } if seq >= first_seq => {
+                    let seen = *seen_at.get_or_insert_with(|| clock.now_ns());
+                    if seq - first_seq >= warm {
+                        record(&mut hist, seen.saturating_sub(slot.recv_ns));
                     }
-                    Output::Halted { .. } => return Err(breach(shared)),
-                    _ => {}
+                    done += 1;
+                    last_done_ns = seen;
                 }
-            }
+                Output::Halted { .. } => halted = true,
+                _ => {}
+            });
+        if halted {
+            return Err(breach(shared));
         }
         if clock.now_ns() - t0 > limit_ns {
             return Err(format!("timed out: {done} of {n} commands completed"));
@@ -468,7 +471,6 @@ fn drive(
     }
     let core_sched = SchedNs::delta(core0, sched_ns(None, Some(CORE_THREAD)));
     let harness_sched = SchedNs::delta(harness0, thread_sched_ns());
-    while p.replies.try_recv().is_ok() {}
     let secs = (last_done_ns.saturating_sub(first_recorded_ns)) as f64 / 1e9;
     Ok(RunResult {
         profile,

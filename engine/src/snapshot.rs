@@ -199,8 +199,14 @@ impl Engine {
 
     /// SHA-256 of the canonical snapshot: equal for equal states.
     pub fn state_hash(&self) -> [u8; 32] {
+        Engine::state_hash_of(&self.snapshot_bytes())
+    }
+
+    /// The state hash of snapshot bytes already taken ([`Engine::snapshot_bytes`]),
+    /// so that a caller writing them does not encode the state twice.
+    pub fn state_hash_of(snapshot_bytes: &[u8]) -> [u8; 32] {
         use sha2::Digest;
-        sha2::Sha256::digest(self.snapshot_bytes()).into()
+        sha2::Sha256::digest(snapshot_bytes).into()
     }
 
     /// Rebuilds an engine from [`Engine::snapshot_bytes`], checking its invariants.

@@ -21,7 +21,7 @@ use engine::{
     CommandKind, Directory, Event, ExecType, KeyHash, Liquidity, Role, SymbolId, UserId, UserInfo,
 };
 use pipeline::metrics::Metrics;
-use pipeline::{InSlot, Input, OutSlot, Output, Query, Reply};
+use pipeline::{Answer, Answers, InSlot, Input, OutSlot, Output, Query};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::fmt::Write;
@@ -134,9 +134,14 @@ pub struct Front {
     tickers: FxHashMap<SymbolId, (u64, Option<Ticker>)>,
     last_md_tick_ns: u64,
     next_md_tick: u64,
-    /// Users whose balances subscribers must be told (the gateway queries them in order).
-    pub balance_pushes: Vec<UserId>,
+    /// Sessions subscribed to each user's balances.
     balances_subs: FxHashMap<UserId, Vec<u32>>,
+    /// Inputs no request waits for (cancel-on-disconnect, balance watches),
+    /// kept until the ring takes them, in order.
+    deferred: VecDeque<Query>,
+    cancels: VecDeque<UserId>,
+    /// Multi-slot answers being put back together.
+    answers: Answers,
 }
 
 /// The admin session's user id: not an engine user.
@@ -159,8 +164,10 @@ impl Front {
             tickers: FxHashMap::default(),
             last_md_tick_ns: 0,
             next_md_tick: 0,
-            balance_pushes: Vec::new(),
             balances_subs: FxHashMap::default(),
+            deferred: VecDeque::new(),
+            cancels: VecDeque::new(),
+            answers: Answers::default(),
             dir,
             keys: users.into_iter().map(|u| (u.key_hash, u)).collect(),
             admin_key,
@@ -207,9 +214,7 @@ impl Front {
             }
         }
         if let (true, Some((u, _))) = (s.balances_sub, s.user) {
-            if let Some(v) = self.balances_subs.get_mut(&u) {
-                v.retain(|&x| x != id);
-            }
+            self.unwatch(u, id);
         }
         if let Some((u, _)) = s.user {
             if let Some(v) = self.by_user.get_mut(&u) {
@@ -219,10 +224,52 @@ impl Front {
                 }
             }
             if s.cancel_on_disconnect && u != ADMIN_USER {
+                self.cancels.push_back(u);
                 return Some(u);
             }
         }
         None
+    }
+
+    /// Session `sid` no longer follows `user`'s balances; the last one to
+    /// leave stops the business logic's pushes.
+    fn unwatch(&mut self, user: UserId, sid: u32) {
+        if let Some(v) = self.balances_subs.get_mut(&user) {
+            v.retain(|&x| x != sid);
+            if v.is_empty() {
+                self.balances_subs.remove(&user);
+                self.deferred
+                    .push_back(Query::WatchBalances { user, on: false });
+            }
+        }
+    }
+
+    /// Publishes what no request waits for (cancel-on-disconnect first),
+    /// in order, until the ring is full; the rest waits for the next cycle.
+    pub fn publish_deferred(
+        &mut self,
+        now_ns: u64,
+        mono_ns: u64,
+        publish: &mut dyn FnMut(InSlot) -> bool,
+    ) {
+        while let Some(&user) = self.cancels.front() {
+            let kind = CommandKind::CancelAll { user, symbol: None };
+            if !self.publish_command(kind, 0, None, false, now_ns, mono_ns, publish) {
+                return;
+            }
+            self.cancels.pop_front();
+        }
+        while let Some(&q) = self.deferred.front() {
+            let slot = InSlot {
+                input: Input::Query(q),
+                recv_ns: mono_ns,
+                ..InSlot::default()
+            };
+            if !publish(slot) {
+                return;
+            }
+            self.deferred.pop_front();
+        }
     }
 
     /// Stamps and publishes a command; `false` when the ring is full.
@@ -460,8 +507,16 @@ impl Front {
         }
     }
 
-    /// Routes one outbound slot; `replies` holds the reply an `Output::Reply` announces.
-    pub fn on_output(&mut self, o: &OutSlot, replies: &crossbeam_channel::Receiver<Reply>) {
+    /// Routes one outbound slot.
+    pub fn on_output(&mut self, o: &OutSlot) {
+        if Answers::takes(&o.output) {
+            let mut answers = std::mem::take(&mut self.answers);
+            if let Some(a) = answers.push(&o.output) {
+                self.on_answer(o, a);
+            }
+            self.answers = answers;
+            return;
+        }
         match o.output {
             Output::None => {}
             Output::Event(ev) => {
@@ -475,13 +530,50 @@ impl Front {
                     self.md_flush(o.seq);
                 }
             }
-            Output::Reply => {
-                let Ok(r) = replies.try_recv() else {
-                    tracing::error!("reply announced but not there");
-                    return;
-                };
-                self.on_reply(o, r);
+            Output::AssetAdded { asset, scale } => {
+                // The engine accepted it: the mirror takes it the same way.
+                if let Err(e) = self.dir.add_asset(asset, scale, usize::MAX) {
+                    tracing::error!(?e, "directory mirror refused an asset");
+                }
             }
+            Output::SymbolAdded(spec) => {
+                if let Err(e) = self.dir.add_symbol(spec, usize::MAX) {
+                    tracing::error!(?e, "directory mirror refused a symbol");
+                }
+                self.md.sync_symbols(&self.dir);
+            }
+            Output::UserAdded(u) => {
+                self.keys.insert(u.key_hash, u);
+            }
+            Output::Snapshot {
+                seq,
+                state_hash,
+                error,
+            } => {
+                let rid = o.req_id;
+                match error {
+                    None => self.push_reply(
+                        o.session,
+                        |_, out| json::encode_snapshot_ok(seq, &state_hash, rid, out),
+                        |_, out| binary::encode_snapshot_ok_bin(seq, &state_hash, rid, out),
+                    ),
+                    Some(e) => self.error(
+                        o.session,
+                        &WireError::new(
+                            rid,
+                            ErrorCode::Overloaded,
+                            format!("snapshot failed: {}", e.as_str()),
+                        ),
+                    ),
+                }
+            }
+            Output::Balances { .. }
+            | Output::Balance { .. }
+            | Output::OpenOrders
+            | Output::OpenOrder(_)
+            | Output::Fees
+            | Output::Fee { .. }
+            | Output::End => {}
             Output::Done { .. } => self.http_done(o.session),
             Output::Halted { seq } => {
                 tracing::error!(seq, "business logic halted; intake stopped");
@@ -497,14 +589,6 @@ impl Front {
         match ev {
             Event::Level { .. } => {}
             Event::Execution(r) => {
-                if self
-                    .balances_subs
-                    .get(&r.user)
-                    .is_some_and(|v| !v.is_empty())
-                    && !self.balance_pushes.contains(&r.user)
-                {
-                    self.balance_pushes.push(r.user);
-                }
                 // Every logged-in session of the owner, req_id only to the sender.
                 // (The list is taken out and put back: no allocation per report.)
                 if let Some(sids) = self.by_user.get_mut(&r.user).map(std::mem::take) {
@@ -606,28 +690,24 @@ impl Front {
         }
     }
 
-    fn on_reply(&mut self, o: &OutSlot, r: Reply) {
+    fn on_answer(&mut self, o: &OutSlot, a: Answer<'_>) {
         let (sid, rid) = (o.session, o.req_id);
-        match r {
-            Reply::Directory(d) => {
-                self.dir = *d;
-                self.md.sync_symbols(&self.dir);
-            }
-            Reply::User(u) => {
-                self.keys.insert(u.key_hash, u);
-            }
-            Reply::Balances { user, balances } if sid == 0 => {
+        match a {
+            Answer::Balances { user, balances } if sid == 0 => {
                 // A push to the user's `balances` subscribers.
                 let Some(b) = balances else { return };
-                let mut t = String::new();
-                json::encode_balances(None, &b, &self.dir, None, &mut t);
-                for s in self.balances_subs.get(&user).into_iter().flatten() {
+                let Some(subs) = self.balances_subs.get(&user) else {
+                    return;
+                };
+                self.s.clear();
+                json::encode_balances(None, b, &self.dir, None, &mut self.s);
+                for s in subs {
                     if let Some(x) = self.sessions.get_mut(s) {
-                        x.out.push_text(t.clone());
+                        x.out.push_text(self.s.clone());
                     }
                 }
             }
-            Reply::Balances { user, balances } => {
+            Answer::Balances { user, balances } => {
                 let admin = self
                     .sessions
                     .get(&sid)
@@ -637,8 +717,8 @@ impl Front {
                 match balances {
                     Some(b) => self.push_reply(
                         sid,
-                        |dir, out| json::encode_balances(shown_user, &b, dir, rid, out),
-                        |dir, out| binary::encode_balances_bin(shown_user, &b, dir, rid, out),
+                        |dir, out| json::encode_balances(shown_user, b, dir, rid, out),
+                        |dir, out| binary::encode_balances_bin(shown_user, b, dir, rid, out),
                     ),
                     None => self.error(
                         sid,
@@ -646,31 +726,16 @@ impl Front {
                     ),
                 }
             }
-            Reply::OpenOrders(v) => self.push_reply(
+            Answer::OpenOrders(v) => self.push_reply(
                 sid,
-                |dir, out| json::encode_open_orders(&v, dir, rid, out),
-                |dir, out| binary::encode_open_orders_bin(&v, dir, rid, out),
+                |dir, out| json::encode_open_orders(v, dir, rid, out),
+                |dir, out| binary::encode_open_orders_bin(v, dir, rid, out),
             ),
-            Reply::Fees(f) => self.push_reply(
+            Answer::Fees(f) => self.push_reply(
                 sid,
-                |dir, out| json::encode_fees(&f, dir, rid, out),
-                |dir, out| binary::encode_fees_bin(&f, dir, rid, out),
+                |dir, out| json::encode_fees(f, dir, rid, out),
+                |dir, out| binary::encode_fees_bin(f, dir, rid, out),
             ),
-            Reply::Snapshot {
-                seq,
-                state_hash,
-                error,
-            } => match error {
-                None => self.push_reply(
-                    sid,
-                    |_, out| json::encode_snapshot_ok(seq, &state_hash, rid, out),
-                    |_, out| binary::encode_snapshot_ok_bin(seq, &state_hash, rid, out),
-                ),
-                Some(e) => self.error(
-                    sid,
-                    &WireError::new(rid, ErrorCode::Overloaded, format!("snapshot failed: {e}")),
-                ),
-            },
         }
     }
 
@@ -730,13 +795,15 @@ impl Front {
             let Some(sub) = r else {
                 // The user's own balances.
                 let user = trader.unwrap_or(ADMIN_USER);
-                let v = self.balances_subs.entry(user).or_default();
-                v.retain(|&x| x != sid);
                 if on {
+                    let v = self.balances_subs.entry(user).or_default();
+                    v.retain(|&x| x != sid);
                     v.push(sid);
-                    if !self.balance_pushes.contains(&user) {
-                        self.balance_pushes.push(user);
-                    }
+                    // Answered with the current balances, as a push.
+                    self.deferred
+                        .push_back(Query::WatchBalances { user, on: true });
+                } else {
+                    self.unwatch(user, sid);
                 }
                 if let Some(s) = self.sessions.get_mut(&sid) {
                     s.balances_sub = on;

@@ -13,14 +13,13 @@
 
 use crate::front::{Front, Wire};
 use crate::http;
-use disruptor::Polling;
-use engine::{CommandKind, UserId};
+use engine::CommandKind;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use pipeline::idle::{IdleStrategy, Wait};
-use pipeline::{try_publish, InSlot, Pipeline, Shared};
+use pipeline::metrics::Metrics;
+use pipeline::{try_publish, Consumer, InProducer, InSlot, OutSlot, Output, Pipeline, Shared};
 use rustc_hash::FxHashMap;
-use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -100,8 +99,6 @@ pub struct Net {
     p: Pipeline,
     shared: Arc<Shared>,
     limits: NetLimits,
-    /// Users whose orders must be cancelled (disconnects), kept until published.
-    pending_cancels: VecDeque<UserId>,
     /// Connections whose read budget ran out: read again next cycle.
     read_again: Vec<u32>,
     to_close: Vec<(u32, Option<String>)>,
@@ -113,6 +110,51 @@ pub struct Net {
     pub stopping: bool,
     /// `inbound_published` when the core was last woken.
     woken_at: u64,
+}
+
+/// The one way the loop publishes into the inbound ring: refused while
+/// intake is stopped, counted when the ring took it.
+struct Publisher<'a> {
+    inbound: &'a mut InProducer,
+    shared: &'a Shared,
+}
+
+impl Publisher<'_> {
+    fn publish(&mut self, slot: InSlot) -> bool {
+        if !self.shared.intake.load(Ordering::Acquire) {
+            return false;
+        }
+        let ok = try_publish(self.inbound, slot).is_ok();
+        if ok {
+            self.shared
+                .metrics
+                .inbound_published
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        ok
+    }
+}
+
+/// Hands outbound slots to the router, recording order latency on the way.
+struct Route<'a> {
+    front: &'a mut Front,
+    metrics: &'a Metrics,
+    mono_ns: u64,
+    last_latency_seq: &'a mut u64,
+}
+
+impl Consumer for Route<'_> {
+    fn on_output(&mut self, slot: &OutSlot, _end_of_batch: bool) {
+        if let Output::Event(engine::Event::Execution(r)) = &slot.output {
+            if slot.session != 0 && slot.recv_ns != 0 && r.seq != *self.last_latency_seq {
+                *self.last_latency_seq = r.seq;
+                self.metrics
+                    .latency
+                    .record(self.mono_ns.saturating_sub(slot.recv_ns));
+            }
+        }
+        self.front.on_output(slot);
+    }
 }
 
 fn wall_ns() -> u64 {
@@ -148,7 +190,6 @@ impl Net {
             p,
             shared,
             limits,
-            pending_cancels: VecDeque::new(),
             read_again: Vec::new(),
             to_close: Vec::new(),
             ready: Vec::with_capacity(1024),
@@ -164,16 +205,15 @@ impl Net {
     pub fn publish_operator(&mut self, kind: CommandKind) {
         loop {
             let now_ns = wall_ns();
-            let inbound = &mut self.p.inbound;
-            let mut publish = |slot: InSlot| try_publish(inbound, slot).is_ok();
+            let mut publisher = Publisher {
+                inbound: &mut self.p.inbound,
+                shared: &self.shared,
+            };
+            let mut publish = |slot: InSlot| publisher.publish(slot);
             if self
                 .front
                 .publish_command(kind, 0, None, false, now_ns, 0, &mut publish)
             {
-                self.shared
-                    .metrics
-                    .inbound_published
-                    .fetch_add(1, Ordering::Relaxed);
                 return;
             }
             self.do_work(Some(Duration::from_millis(1)));
@@ -258,7 +298,6 @@ impl Net {
         self.wake_core();
         work += self.drain_outbound(mono_ns);
         self.front.md_tick(mono_ns, now_ns);
-        self.push_balances(mono_ns);
         for (&sid, c) in &self.conns {
             if let Conn::Http { buf, .. } = c {
                 if !buf.is_empty() && !self.front.http_busy(sid) && !self.read_again.contains(&sid)
@@ -267,7 +306,14 @@ impl Net {
                 }
             }
         }
-        self.retry_cancels(now_ns, mono_ns);
+        {
+            let mut publisher = Publisher {
+                inbound: &mut self.p.inbound,
+                shared: &self.shared,
+            };
+            self.front
+                .publish_deferred(now_ns, mono_ns, &mut |slot| publisher.publish(slot));
+        }
         self.wake_core();
         work += self.flush_all();
         self.sweep_idle();
@@ -350,19 +396,12 @@ impl Net {
         let Some(conn) = self.conns.get_mut(&sid) else {
             return;
         };
-        let inbound = &mut self.p.inbound;
         let metrics = &self.shared.metrics;
-        let intake = self.shared.intake.load(Ordering::Acquire);
-        let mut publish = |slot: InSlot| {
-            if !intake {
-                return false;
-            }
-            let ok = try_publish(inbound, slot).is_ok();
-            if ok {
-                metrics.inbound_published.fetch_add(1, Ordering::Relaxed);
-            }
-            ok
+        let mut publisher = Publisher {
+            inbound: &mut self.p.inbound,
+            shared: &self.shared,
         };
+        let mut publish = |slot: InSlot| publisher.publish(slot);
         match conn {
             Conn::Bin { stream, buf } => {
                 let (n, eof) = read_some(stream, buf, READ_BUDGET);
@@ -601,82 +640,18 @@ impl Net {
     }
 
     fn drain_outbound(&mut self, mono_ns: u64) -> usize {
-        match self.p.outbound.take(self.batch) {
-            Ok(mut g) => {
-                let mut n = 0;
-                for slot in &mut g {
-                    n += 1;
-                    if let pipeline::Output::Event(engine::Event::Execution(r)) = &slot.output {
-                        if slot.session != 0 && slot.recv_ns != 0 && r.seq != self.last_latency_seq
-                        {
-                            self.last_latency_seq = r.seq;
-                            self.shared
-                                .metrics
-                                .latency
-                                .record(mono_ns.saturating_sub(slot.recv_ns));
-                        }
-                    }
-                    self.front.on_output(slot, &self.p.replies);
-                }
-                self.shared
-                    .metrics
-                    .outbound_consumed
-                    .fetch_add(n as u64, Ordering::Relaxed);
-                n
-            }
-            Err(Polling::NoEvents) | Err(Polling::Shutdown) => 0,
-        }
-    }
-
-    /// `balances` subscribers are told their balances after each change: a
-    /// query in sequence, so the answer reflects everything before it.
-    fn push_balances(&mut self, mono_ns: u64) {
-        if self.front.balance_pushes.is_empty() || !self.shared.intake.load(Ordering::Acquire) {
-            return;
-        }
-        let mut users = std::mem::take(&mut self.front.balance_pushes);
-        users.retain(|&user| {
-            let slot = InSlot {
-                input: pipeline::Input::Query(pipeline::Query::Balances { user }),
-                session: 0,
-                req_id: None,
-                want_done: false,
-                recv_ns: mono_ns,
-            };
-            // Kept for the next cycle when the ring is full.
-            let full = try_publish(&mut self.p.inbound, slot).is_err();
-            if !full {
-                self.shared
-                    .metrics
-                    .inbound_published
-                    .fetch_add(1, Ordering::Relaxed);
-            }
-            full
-        });
-        self.front.balance_pushes = users;
-    }
-
-    /// Cancel-on-disconnect must not be lost to a full ring: retried every cycle.
-    fn retry_cancels(&mut self, now_ns: u64, mono_ns: u64) {
-        while let Some(&user) = self.pending_cancels.front() {
-            if !self.shared.intake.load(Ordering::Acquire) {
-                return;
-            }
-            let inbound = &mut self.p.inbound;
-            let mut publish = |slot: InSlot| try_publish(inbound, slot).is_ok();
-            let kind = CommandKind::CancelAll { user, symbol: None };
-            if !self
-                .front
-                .publish_command(kind, 0, None, false, now_ns, mono_ns, &mut publish)
-            {
-                return;
-            }
-            self.shared
-                .metrics
-                .inbound_published
-                .fetch_add(1, Ordering::Relaxed);
-            self.pending_cancels.pop_front();
-        }
+        let mut route = Route {
+            front: &mut self.front,
+            metrics: &self.shared.metrics,
+            mono_ns,
+            last_latency_seq: &mut self.last_latency_seq,
+        };
+        let n = self.p.outbound.drain(self.batch, &mut route);
+        self.shared
+            .metrics
+            .outbound_consumed
+            .fetch_add(n as u64, Ordering::Relaxed);
+        n
     }
 
     fn flush_all(&mut self) -> usize {
@@ -765,9 +740,8 @@ impl Net {
                     let _ = self.poll.registry().deregister(&mut stream);
                 }
             }
-            if let Some(user) = self.front.close(sid) {
-                self.pending_cancels.push_back(user);
-            }
+            // Cancel-on-disconnect is queued by the router and published in order.
+            self.front.close(sid);
         }
         self.shared
             .metrics

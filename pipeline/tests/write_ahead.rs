@@ -6,8 +6,8 @@
 use engine::*;
 use journal::{recovery, JournalConfig};
 use pipeline::{
-    idle::IdleConfig, try_publish, InSlot, Input, Output, Pipeline, PipelineConfig, Query, Reply,
-    Shared,
+    idle::IdleConfig, try_publish, Answer, Answers, InSlot, Input, OutSlot, Output, Pipeline,
+    PipelineConfig, Query, Shared,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -121,7 +121,10 @@ fn run(shared_thread: bool) {
         }));
     }
     inputs.push(Input::Query(Query::Balances { user: 1 }));
-    let (mut sent, mut events, mut replies) = (0, Vec::new(), Vec::new());
+    let (mut sent, mut events) = (0, Vec::new());
+    // Directory and user announcements seen.
+    let mut mirrors = 0;
+    let mut answers = Answers::default();
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut last_seq_seen = 0;
     let mut got_query_reply = false;
@@ -144,32 +147,28 @@ fn run(shared_thread: bool) {
             }
             sent += 1;
         }
-        if let Ok(mut g) = p.outbound.poll() {
-            for o in &mut g {
-                assert_eq!(o.session, 7);
-                match o.output {
-                    Output::Event(e) => {
-                        if let Event::Execution(r) = e {
-                            assert!(r.seq >= last_seq_seen, "events out of order");
-                            last_seq_seen = r.seq;
-                        }
-                        events.push(e);
+        p.outbound.drain(u64::MAX, &mut |o: &OutSlot, _| {
+            assert_eq!(o.session, 7);
+            match o.output {
+                Output::Event(e) => {
+                    if let Event::Execution(r) = e {
+                        assert!(r.seq >= last_seq_seen, "events out of order");
+                        last_seq_seen = r.seq;
                     }
-                    Output::Reply => {
-                        let r = p
-                            .replies
-                            .try_recv()
-                            .expect("a reply announced must be there");
-                        if let Reply::Balances { .. } = r {
-                            got_query_reply = true;
-                            assert_eq!(o.req_id, Some(inputs.len() as u64 - 1));
-                        }
-                        replies.push(r);
-                    }
-                    other => panic!("unexpected {other:?}"),
+                    events.push(e);
                 }
+                Output::AssetAdded { .. } | Output::SymbolAdded(_) | Output::UserAdded(_) => {
+                    mirrors += 1
+                }
+                ref a if Answers::takes(a) => {
+                    if let Some(Answer::Balances { .. }) = answers.push(a) {
+                        got_query_reply = true;
+                        assert_eq!(o.req_id, Some(inputs.len() as u64 - 1));
+                    }
+                }
+                other => panic!("unexpected {other:?}"),
             }
-        }
+        });
     }
     // The balances reply comes after every report of the 206 commands before it.
     assert_eq!(last_seq_seen, seq);
@@ -179,13 +178,7 @@ fn run(shared_thread: bool) {
         .count();
     assert!(trades > 0);
     // Directory and user mirrors were announced: 2 assets + 1 symbol + 1 user.
-    assert_eq!(
-        replies
-            .iter()
-            .filter(|r| matches!(r, Reply::Directory(_) | Reply::User(_)))
-            .count(),
-        4
-    );
+    assert_eq!(mirrors, 4);
     let shared = p.shared.clone();
     assert_eq!(
         shared
@@ -249,15 +242,16 @@ fn wakes_parked_stages(shared_thread: bool) {
                 Instant::now() < deadline,
                 "command {seq} not applied: a parked stage was not woken"
             );
-            if let Ok(mut g) = p.outbound.poll() {
-                for o in &mut g {
-                    if let Output::Done { seq: s } = o.output {
-                        assert_eq!(s, seq);
-                        break 'wait;
-                    }
+            let mut done = false;
+            p.outbound.drain(u64::MAX, &mut |o: &OutSlot, _| {
+                if let Output::Done { seq: s } = o.output {
+                    assert_eq!(s, seq);
+                    done = true;
                 }
+            });
+            if done {
+                break 'wait;
             }
-            while p.replies.try_recv().is_ok() {}
             std::thread::sleep(Duration::from_millis(1));
         }
     }

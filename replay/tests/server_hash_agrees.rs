@@ -7,7 +7,7 @@ use common::*;
 use engine::Limits;
 use journal::{recovery, JournalConfig};
 use pipeline::{
-    idle::IdleConfig, try_publish, InSlot, Input, Output, Pipeline, PipelineConfig, Query, Reply,
+    idle::IdleConfig, try_publish, InSlot, Input, OutSlot, Output, Pipeline, PipelineConfig, Query,
     Shared,
 };
 use std::sync::Arc;
@@ -61,21 +61,17 @@ fn the_admin_snapshot_hash_equals_what_run_prints_at_its_seq() {
             }
             sent += 1;
         }
-        if let Ok(mut g) = pipe.outbound.poll() {
-            for o in &mut g {
-                if let Output::Reply = o.output {
-                    if let Ok(Reply::Snapshot {
-                        seq,
-                        state_hash,
-                        error,
-                    }) = pipe.replies.try_recv()
-                    {
-                        assert!(error.is_none(), "{error:?}");
-                        answers.push((seq, state_hash));
-                    }
-                }
+        pipe.outbound.drain(u64::MAX, &mut |o: &OutSlot, _| {
+            if let Output::Snapshot {
+                seq,
+                state_hash,
+                error,
+            } = o.output
+            {
+                assert!(error.is_none(), "{error:?}");
+                answers.push((seq, state_hash));
             }
-        }
+        });
         std::thread::yield_now();
     }
     pipe.stop();
