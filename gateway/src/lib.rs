@@ -1,7 +1,8 @@
 //! Ringex gateway: the edge between clients and the pipeline.
 //!
 //! What it owns: the network event loop ([`net`], the only socket code),
-//! sessions and the routing of requests and outputs ([`front`]), the HTTP
+//! sessions and the routing of requests and outputs ([`router`], with the
+//! REST routes in `router::rest` and market-data fan-out in `router::feed`), the HTTP
 //! request parser ([`http`]), per-session rate limits and outboxes
 //! ([`session`]), config, and the `ringex` binary. The codecs live in the
 //! `wire` crate, the rings and stages in `pipeline`. What it must never do:
@@ -9,7 +10,7 @@
 //! message reach the journal.
 
 pub mod config;
-pub mod front;
 pub mod http;
 pub mod net;
+pub mod router;
 pub mod session;

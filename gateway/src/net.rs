@@ -2,7 +2,7 @@
 //!
 //! One thread runs this agent: it accepts connections on the HTTP/WebSocket
 //! port and the binary TCP port, reads and frames requests, hands them to
-//! [`Front`] (which publishes into the inbound ring), consumes the outbound
+//! [`Router`] (which publishes into the inbound ring), consumes the outbound
 //! ring in order, and writes each session's queued output.
 //!
 //! What holds: reads are bounded per connection per cycle (a chatty peer
@@ -11,8 +11,8 @@
 //! connection count), and the loop never blocks except in `poll` while idle.
 //! The clock is read once per duty cycle.
 
-use crate::front::{Front, Wire};
 use crate::http;
+use crate::router::{Router, Wire};
 use engine::CommandKind;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
@@ -52,7 +52,7 @@ impl pipeline::Waker for PollWaker {
 const READ_BUDGET: usize = 256 << 10;
 
 #[derive(Clone, Debug)]
-pub struct NetLimits {
+pub struct ConnLimits {
     pub max_connections: usize,
     pub max_frame_bytes: usize,
     pub http_head_max: usize,
@@ -61,9 +61,9 @@ pub struct NetLimits {
     pub http_idle: Duration,
 }
 
-impl Default for NetLimits {
+impl Default for ConnLimits {
     fn default() -> Self {
-        NetLimits {
+        ConnLimits {
             max_connections: 1024,
             max_frame_bytes: 64 << 10,
             http_head_max: 8 << 10,
@@ -88,17 +88,17 @@ enum Conn {
     },
 }
 
-pub struct Net {
+pub struct EventLoop {
     poll: Poll,
     events: Events,
     http: TcpListener,
     tcp: TcpListener,
     conns: FxHashMap<u32, Conn>,
     next_sid: u32,
-    pub front: Front,
+    pub router: Router,
     p: Pipeline,
     shared: Arc<Shared>,
-    limits: NetLimits,
+    limits: ConnLimits,
     /// Connections whose read budget ran out: read again next cycle.
     read_again: Vec<u32>,
     to_close: Vec<(u32, Option<String>)>,
@@ -137,7 +137,7 @@ impl Publisher<'_> {
 
 /// Hands outbound slots to the router, recording order latency on the way.
 struct Route<'a> {
-    front: &'a mut Front,
+    router: &'a mut Router,
     metrics: &'a Metrics,
     mono_ns: u64,
     last_latency_seq: &'a mut u64,
@@ -153,7 +153,7 @@ impl Consumer for Route<'_> {
                     .record(self.mono_ns.saturating_sub(slot.recv_ns));
             }
         }
-        self.front.on_output(slot);
+        self.router.on_output(slot);
     }
 }
 
@@ -164,29 +164,29 @@ fn wall_ns() -> u64 {
         .unwrap_or(0)
 }
 
-impl Net {
+impl EventLoop {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         poll: Poll,
         mut http: TcpListener,
         mut tcp: TcpListener,
-        front: Front,
+        router: Router,
         p: Pipeline,
-        limits: NetLimits,
-    ) -> io::Result<Net> {
+        limits: ConnLimits,
+    ) -> io::Result<EventLoop> {
         let shared = p.shared.clone();
         poll.registry()
             .register(&mut http, HTTP_LISTENER, Interest::READABLE)?;
         poll.registry()
             .register(&mut tcp, TCP_LISTENER, Interest::READABLE)?;
-        Ok(Net {
+        Ok(EventLoop {
             poll,
             events: Events::with_capacity(1024),
             http,
             tcp,
             conns: FxHashMap::default(),
             next_sid: 1,
-            front,
+            router,
             p,
             shared,
             limits,
@@ -211,7 +211,7 @@ impl Net {
             };
             let mut publish = |slot: InSlot| publisher.publish(slot);
             if self
-                .front
+                .router
                 .publish_command(kind, 0, None, false, now_ns, 0, &mut publish)
             {
                 return;
@@ -243,7 +243,7 @@ impl Net {
         self.stopping = true;
         self.shared.intake.store(false, Ordering::Release);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while self.shared.applied_seq.load(Ordering::Acquire) < self.front.next_seq
+        while self.shared.applied_seq.load(Ordering::Acquire) < self.router.next_seq()
             && Instant::now() < deadline
         {
             if self.do_work(Some(Duration::from_millis(1))) == 0
@@ -297,10 +297,10 @@ impl Net {
         }
         self.wake_core();
         work += self.drain_outbound(mono_ns);
-        self.front.md_tick(mono_ns, now_ns);
+        self.router.md_tick(mono_ns, now_ns);
         for (&sid, c) in &self.conns {
             if let Conn::Http { buf, .. } = c {
-                if !buf.is_empty() && !self.front.http_busy(sid) && !self.read_again.contains(&sid)
+                if !buf.is_empty() && !self.router.http_busy(sid) && !self.read_again.contains(&sid)
                 {
                     self.read_again.push(sid);
                 }
@@ -311,7 +311,7 @@ impl Net {
                 inbound: &mut self.p.inbound,
                 shared: &self.shared,
             };
-            self.front
+            self.router
                 .publish_deferred(now_ns, mono_ns, &mut |slot| publisher.publish(slot));
         }
         self.wake_core();
@@ -382,7 +382,7 @@ impl Net {
                 }
             };
             self.conns.insert(sid, conn);
-            self.front
+            self.router
                 .open(sid, if binary { Wire::Binary } else { Wire::Http }, mono_ns);
             self.shared
                 .metrics
@@ -409,7 +409,7 @@ impl Net {
                     match binary::decode_frame(buf) {
                         Ok(Some((req, used))) => {
                             buf.drain(..used);
-                            self.front.on_request(
+                            self.router.on_request(
                                 sid,
                                 Ok(req),
                                 now_ns,
@@ -420,7 +420,7 @@ impl Net {
                         }
                         Ok(None) => break,
                         Err(e) => {
-                            self.front.on_request(
+                            self.router.on_request(
                                 sid,
                                 Err(e.error),
                                 now_ns,
@@ -460,8 +460,14 @@ impl Net {
                     match ws.read() {
                         Ok(Message::Text(t)) => {
                             let req = json::decode_request(t.as_str());
-                            self.front
-                                .on_request(sid, req, now_ns, mono_ns, &mut publish, metrics);
+                            self.router.on_request(
+                                sid,
+                                req,
+                                now_ns,
+                                mono_ns,
+                                &mut publish,
+                                metrics,
+                            );
                         }
                         Ok(Message::Binary(_)) => {
                             let e = wire::WireError::new(
@@ -469,7 +475,7 @@ impl Net {
                                 wire::ErrorCode::Malformed,
                                 "send JSON text frames",
                             );
-                            self.front.on_request(
+                            self.router.on_request(
                                 sid,
                                 Err(e),
                                 now_ns,
@@ -492,7 +498,7 @@ impl Net {
                                 wire::ErrorCode::TooLarge,
                                 format!("{c}"),
                             );
-                            self.front.on_request(
+                            self.router.on_request(
                                 sid,
                                 Err(e),
                                 now_ns,
@@ -519,28 +525,11 @@ impl Net {
                 );
                 // Requests are answered one at a time, in order (pipelining):
                 // the next is parsed once the one before is answered.
-                while !self.front.http_busy(sid) {
+                while !self.router.http_busy(sid) {
                     match http::parse(buf, self.limits.http_head_max, self.limits.http_body_max) {
                         Ok(None) => break,
                         Err(e) => {
-                            let (status, code, msg) = match e {
-                                http::ParseError::TooLarge => {
-                                    (413, "too_large", "request too large".to_string())
-                                }
-                                http::ParseError::Bad(m) => {
-                                    (400, "malformed", format!("bad request: {m}"))
-                                }
-                            };
-                            let body = format!(
-                                "{{\"type\":\"error\",\"code\":\"{code}\",\"message\":{}}}",
-                                serde_json::Value::String(msg)
-                            );
-                            let mut out = Vec::new();
-                            http::response(status, "application/json", &body, false, &mut out);
-                            if let Some(s) = self.front.sessions.get_mut(&sid) {
-                                s.out.push_bytes(&out);
-                                s.out.close = Some("bad http request".into());
-                            }
+                            self.router.on_http_parse_error(sid, &e);
                             buf.clear();
                             break;
                         }
@@ -552,7 +541,7 @@ impl Net {
                                 return;
                             }
                             let applied = self.shared.applied_seq.load(Ordering::Acquire);
-                            self.front.on_http(
+                            self.router.on_http(
                                 sid,
                                 &req,
                                 now_ns,
@@ -563,9 +552,7 @@ impl Net {
                             );
                             if !req.keep_alive {
                                 // Closed once its answer is written (see flush_all).
-                                if let Some(s) = self.front.sessions.get_mut(&sid) {
-                                    s.out.close = s.out.close.take().or(Some(String::new()));
-                                }
+                                self.router.close_after_output(sid);
                                 buf.clear();
                                 break;
                             }
@@ -574,9 +561,7 @@ impl Net {
                 }
                 if eof {
                     // The peer finished sending: answer what is pending, then close.
-                    if let Some(s) = self.front.sessions.get_mut(&sid) {
-                        s.out.close = s.out.close.take().or(Some(String::new()));
-                    }
+                    self.router.close_after_output(sid);
                 }
             }
         }
@@ -599,30 +584,30 @@ impl Net {
             return;
         };
         let Some(key) = req.ws_key else {
-            self.front.close(sid);
+            self.router.close(sid);
             return;
         };
         let mut hello = Vec::new();
         http::websocket_accept(&key, &mut hello);
         if stream.write_all(&hello).is_err() {
-            self.front.close(sid);
+            self.router.close(sid);
             return;
         }
         // Bounded frames and send buffer: a slow reader is cut off, not buffered forever.
         let cfg = WebSocketConfig {
             max_message_size: Some(self.limits.max_frame_bytes),
             max_frame_size: Some(self.limits.max_frame_bytes),
-            max_write_buffer_size: self.front_send_bound(),
+            max_write_buffer_size: self.ws_send_bound(),
             ..WebSocketConfig::default()
         };
         let ws = WebSocket::from_partially_read(stream, buf, Role::Server, Some(cfg));
         self.conns.insert(sid, Conn::Ws { ws: Box::new(ws) });
-        self.front.close(sid);
-        self.front.open(sid, wire, mono_ns);
+        self.router.close(sid);
+        self.router.open(sid, wire, mono_ns);
         self.read_again.push(sid);
     }
 
-    fn front_send_bound(&self) -> usize {
+    fn ws_send_bound(&self) -> usize {
         // The outbox holds the bulk; tungstenite's own buffer only needs a few frames.
         4 * self.limits.max_frame_bytes + (1 << 20)
     }
@@ -641,7 +626,7 @@ impl Net {
 
     fn drain_outbound(&mut self, mono_ns: u64) -> usize {
         let mut route = Route {
-            front: &mut self.front,
+            router: &mut self.router,
             metrics: &self.shared.metrics,
             mono_ns,
             last_latency_seq: &mut self.last_latency_seq,
@@ -656,8 +641,8 @@ impl Net {
 
     fn flush_all(&mut self) -> usize {
         let mut work = 0;
-        for (&sid, s) in self.front.sessions.iter_mut() {
-            if s.out.is_empty() && s.out.close.is_none() {
+        for (sid, out, answer_pending) in self.router.outboxes() {
+            if out.is_empty() && out.close.is_none() {
                 continue;
             }
             let Some(conn) = self.conns.get_mut(&sid) else {
@@ -665,16 +650,16 @@ impl Net {
             };
             let res = match conn {
                 Conn::Http { stream, .. } | Conn::Bin { stream, .. } => {
-                    write_bytes(stream, &mut s.out.bytes)
+                    write_bytes(stream, &mut out.bytes)
                 }
                 Conn::Ws { ws } => {
                     let mut r = Ok(());
-                    while let Some(t) = s.out.text.pop_front() {
+                    while let Some(t) = out.text.pop_front() {
                         match ws.write(Message::text(t)) {
                             Ok(()) => {}
                             Err(tungstenite::Error::WriteBufferFull(m)) => {
                                 if let Message::Text(t) = m {
-                                    s.out.text.push_front(t.as_str().to_string());
+                                    out.text.push_front(t.as_str().to_string());
                                 }
                                 break;
                             }
@@ -693,13 +678,12 @@ impl Net {
                     }
                 }
             };
-            s.out.queued = s.out.bytes.len() + s.out.text.iter().map(|t| t.len()).sum::<usize>();
+            out.queued = out.bytes.len() + out.text.iter().map(|t| t.len()).sum::<usize>();
             work += 1;
             if res.is_err() {
                 self.to_close.push((sid, None));
-            } else if let Some(reason) = &s.out.close {
-                let answer_pending = s.wire == Wire::Http && s.http_busy();
-                if (s.out.is_empty() && !answer_pending) || s.out.overflowed {
+            } else if let Some(reason) = &out.close {
+                if (out.is_empty() && !answer_pending) || out.overflowed {
                     self.to_close.push((sid, Some(reason.clone())));
                 }
             }
@@ -710,7 +694,7 @@ impl Net {
     fn sweep_idle(&mut self) {
         for (&sid, c) in &self.conns {
             if let Conn::Http { since, .. } = c {
-                if since.elapsed() > self.limits.http_idle && !self.front.http_busy(sid) {
+                if since.elapsed() > self.limits.http_idle && !self.router.http_busy(sid) {
                     self.to_close.push((sid, Some("idle".into())));
                 }
             }
@@ -741,7 +725,7 @@ impl Net {
                 }
             }
             // Cancel-on-disconnect is queued by the router and published in order.
-            self.front.close(sid);
+            self.router.close(sid);
         }
         self.shared
             .metrics

@@ -9,8 +9,8 @@
 use clap::Parser;
 use engine::{CommandKind, Fixed, KeyHash, Limits, Name, Role, SymbolSpec, TxId};
 use gateway::config::{Config, DurabilityName, Profile, Threads};
-use gateway::front::{self, Front};
-use gateway::net::{Net, NetLimits};
+use gateway::net::{ConnLimits, EventLoop};
+use gateway::router::{Router, SessionLimits};
 use pipeline::{Pipeline, PipelineConfig, Shared};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -136,16 +136,16 @@ fn run(args: Args) -> Result<(), String> {
         .clone()
         .or_else(|| (cfg.demo && fresh).then(|| random_key("admin")));
     let md = engine::market_data::MarketData::from_engine(&rec.engine);
-    let front = Front::new(
+    let router = Router::new(
         rec.engine.directory().clone(),
         rec.engine.users(),
         admin_key.as_deref().map(KeyHash::of_key),
         rec.last_seq,
-        front::Limits {
+        SessionLimits {
             rate_per_s: cfg.limits.rate_per_s,
             burst: cfg.limits.burst,
             send_queue_bytes: cfg.limits.send_queue_bytes,
-            ..front::Limits::default()
+            ..SessionLimits::default()
         },
         md,
     );
@@ -169,17 +169,17 @@ fn run(args: Args) -> Result<(), String> {
     let pipeline = Pipeline::start(pcfg, rec.engine, writer, shared);
     http.set_nonblocking(true).map_err(|e| e.to_string())?;
     tcp.set_nonblocking(true).map_err(|e| e.to_string())?;
-    let limits = NetLimits {
+    let limits = ConnLimits {
         max_connections: cfg.limits.max_connections,
         max_frame_bytes: cfg.limits.max_frame_bytes,
         http_body_max: cfg.limits.http_body_max,
-        ..NetLimits::default()
+        ..ConnLimits::default()
     };
-    let mut net = Net::new(
+    let mut net = EventLoop::new(
         poll,
         mio::net::TcpListener::from_std(http),
         mio::net::TcpListener::from_std(tcp),
-        front,
+        router,
         pipeline,
         limits,
     )
@@ -258,7 +258,7 @@ fn random_key(prefix: &str) -> String {
     out
 }
 
-fn demo_setup(net: &mut Net) -> Vec<(u64, String)> {
+fn demo_setup(net: &mut EventLoop) -> Vec<(u64, String)> {
     let n = |s: &str| Name::new(s).expect("demo name");
     let d = |s: &str| wire::json::parse_decimal(s).expect("demo decimal");
     let mut cmds = vec![

@@ -100,6 +100,18 @@ pub fn decode_request(text: &str) -> Result<Request, WireError> {
     Ok(Request { req_id, op })
 }
 
+/// Decodes a body whose op the caller already knows (an HTTP route): the
+/// body's own `op`, if any, is overridden by `op`. Otherwise exactly
+/// [`decode_request`].
+pub fn decode_request_as(text: &str, op: &str) -> Result<Request, WireError> {
+    let (mut f, req_id) = decode_fields(text)?;
+    let name = RawValue::from_string(format!("\"{op}\""))
+        .map_err(|e| WireError::malformed(req_id, format!("op: {e}")))?;
+    f.op = Some(&name);
+    let op = decode_op(&f).map_err(|e| WireError { req_id, ..e })?;
+    Ok(Request { req_id, op })
+}
+
 /// Decodes one line of [`encode_command_json`] back into the command.
 pub fn decode_command_json(text: &str) -> Result<Command, WireError> {
     let (f, _) = decode_fields(text)?;

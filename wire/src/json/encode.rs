@@ -382,11 +382,21 @@ pub fn encode_snapshot_ok(seq: u64, state_hash: &[u8; 32], req_id: Option<u64>, 
 
 /// `{"type":"error","req_id":7,"code":"malformed","message":"..."}`.
 pub fn encode_error(err: &WireError, out: &mut String) {
+    encode_error_body(err.req_id, err.code.as_str(), &err.message, out);
+}
+
+/// The error object with a code of the HTTP routes only (`not_found`), which
+/// no request over a session can get and so has no [`ErrorCode`].
+pub fn encode_http_error(code: &str, message: &str, out: &mut String) {
+    encode_error_body(None, code, message, out);
+}
+
+fn encode_error_body(req_id: Option<u64>, code: &str, message: &str, out: &mut String) {
     let mut o = Obj::open(out);
     o.str("type", "error");
-    o.req_id(err.req_id);
-    o.str("code", err.code.as_str());
-    o.str("message", &err.message);
+    o.req_id(req_id);
+    o.str("code", code);
+    o.str("message", message);
     o.close();
 }
 

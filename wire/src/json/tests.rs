@@ -1571,3 +1571,24 @@ proptest! {
         prop_assert_eq!(parse_decimal(&f.to_string()), Ok(f));
     }
 }
+
+#[test]
+fn an_http_route_supplies_the_op_and_overrides_the_body_s() {
+    let r = decode_request_as(
+        r#"{"symbol":"S","side":"sell","type":"market","qty":"3"}"#,
+        "place",
+    )
+    .unwrap();
+    assert!(matches!(r.op, Op::Trader(TraderOp::Place(_))), "{r:?}");
+    let r = decode_request_as(
+        r#"{"op":"fees","req_id":4,"symbol":"BTC-USD","order_id":123}"#,
+        "cancel",
+    )
+    .unwrap();
+    assert_eq!(r.req_id, Some(4));
+    assert!(matches!(r.op, Op::Trader(TraderOp::Cancel { .. })), "{r:?}");
+    for bad in ["[1]", "not json", r#"{"symbol":"S"}"#] {
+        let e = decode_request_as(bad, "place").unwrap_err();
+        assert_eq!(e.code, ErrorCode::Malformed, "{bad}: {e}");
+    }
+}

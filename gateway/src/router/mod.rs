@@ -1,5 +1,12 @@
-//! The gateway's logic without sockets: sessions, logins, permissions, rate
-//! limits, sequencing into the inbound ring, and routing of outputs.
+//! The router: the gateway's logic without sockets. Sessions, logins,
+//! permissions, rate limits, sequencing into the inbound ring, and routing
+//! of the outbound stream to sessions.
+//!
+//! A boundary without I/O: its state is private; the event loop hands it
+//! inputs (sessions opened and closed, decoded requests, HTTP requests,
+//! outbound slots, the clock) and takes its outputs (each session's
+//! [`Outbox`] of bytes or text with its close flag, and the inputs it wants
+//! published, through the one `publish` function the loop passes in).
 //!
 //! What holds:
 //! - A command gets its `seq` only when it is published; a full ring answers
@@ -12,23 +19,28 @@
 //! - Directory and users are mirrors fed by the business logic in sequence,
 //!   so logins and decimal formatting agree with the engine.
 //!
+//! Submodules: [`feed`] (market-data subscriptions and fan-out), [`rest`]
+//! (the HTTP routes).
+//!
 //! Must never: touch a socket, block, or hold business state of its own.
+
+mod feed;
+mod rest;
 
 use crate::http;
 use crate::session::{Outbox, TokenBucket};
-use engine::market_data::{Interval, MarketData, MdUpdate, Ticker};
+use engine::market_data::{MarketData, MdUpdate, Ticker};
 use engine::{
     CommandKind, Directory, Event, ExecType, KeyHash, Liquidity, Role, SymbolId, UserId, UserInfo,
 };
+use feed::Feed;
 use pipeline::metrics::Metrics;
 use pipeline::{Answer, Answers, InSlot, Input, OutSlot, Output, Query};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
-use std::fmt::Write;
 use wire::binary;
 use wire::json;
-use wire::md;
-use wire::{Access, Channel, ErrorCode, Op, Request, WireError};
+use wire::{Access, ErrorCode, Op, Request, WireError};
 
 /// How a session speaks.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -43,8 +55,9 @@ pub enum Wire {
     Http,
 }
 
+/// What bounds each session.
 #[derive(Clone, Debug)]
-pub struct Limits {
+pub struct SessionLimits {
     pub rate_per_s: u64,
     pub burst: u64,
     pub send_queue_bytes: usize,
@@ -52,9 +65,9 @@ pub struct Limits {
     pub recent_trades: usize,
 }
 
-impl Default for Limits {
+impl Default for SessionLimits {
     fn default() -> Self {
-        Limits {
+        SessionLimits {
             rate_per_s: 2_000,
             burst: 4_000,
             send_queue_bytes: 4 << 20,
@@ -72,38 +85,23 @@ enum HttpWait {
     Query(Option<String>),
 }
 
-pub struct Session {
-    pub wire: Wire,
-    pub user: Option<(UserId, Role)>,
-    pub cancel_on_disconnect: bool,
+struct Session {
+    wire: Wire,
+    user: Option<(UserId, Role)>,
+    cancel_on_disconnect: bool,
     bucket: TokenBucket,
-    pub out: Outbox,
+    out: Outbox,
     http_wait: Option<HttpWait>,
     http_keep_alive: bool,
     /// Market-data channels this session receives.
-    subs: Vec<Sub>,
+    feeds: Vec<Feed>,
     /// Receives its user's balances after each change.
     balances_sub: bool,
 }
 
-/// A market-data channel, resolved to a symbol.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
-enum Sub {
-    Book(SymbolId),
-    Trades(SymbolId),
-    Ticker(SymbolId),
-    Klines(SymbolId, Interval),
-}
-
-/// At most this many ticker messages a second per symbol.
-const TICKER_MIN_GAP_NS: u64 = 100_000_000;
-/// How often the market-data clock is moved by wall time (closing klines,
-/// rolling the ticker window) when no trade does it.
-const MD_TICK_NS: u64 = 1_000_000_000;
-
 impl Session {
     /// Is this (HTTP) session waiting for the engine's answer?
-    pub fn http_busy(&self) -> bool {
+    fn http_busy(&self) -> bool {
         self.http_wait.is_some()
     }
 }
@@ -111,34 +109,36 @@ impl Session {
 /// A request arrived at a session, already decoded or refused by its codec.
 pub type Decoded = Result<Request, WireError>;
 
-pub struct Front {
-    pub dir: Directory,
+pub struct Router {
+    dir: Directory,
     keys: FxHashMap<KeyHash, UserInfo>,
     admin_key: Option<KeyHash>,
-    pub sessions: FxHashMap<u32, Session>,
+    sessions: FxHashMap<u32, Session>,
     by_user: FxHashMap<UserId, Vec<u32>>,
     trade_stream: Vec<u32>,
     recent: FxHashMap<UserId, VecDeque<engine::ExecReport>>,
     /// Last sequence handed out.
-    pub next_seq: u64,
+    next_seq: u64,
     last_ts: u64,
-    limits: Limits,
-    s: String,
-    b: Vec<u8>,
+    limits: SessionLimits,
+    /// Scratch buffers for encoding one message (kept to avoid allocating).
+    text_buf: String,
+    bytes_buf: Vec<u8>,
     /// The market-data projection, fed in engine order, off the business-logic thread.
-    pub md: MarketData,
+    md: MarketData,
     md_events: Vec<Event>,
     md_out: Vec<MdUpdate>,
-    subs: FxHashMap<Sub, Vec<u32>>,
+    feeds: FxHashMap<Feed, Vec<u32>>,
     /// Per symbol: when a ticker was last sent, and the newest one held back.
     tickers: FxHashMap<SymbolId, (u64, Option<Ticker>)>,
     last_md_tick_ns: u64,
     next_md_tick: u64,
     /// Sessions subscribed to each user's balances.
     balances_subs: FxHashMap<UserId, Vec<u32>>,
-    /// Inputs no request waits for (cancel-on-disconnect, balance watches),
-    /// kept until the ring takes them, in order.
+    /// Inputs no request waits for (balance watches), kept until the ring
+    /// takes them, in order.
     deferred: VecDeque<Query>,
+    /// Users whose orders must be cancelled (disconnects), kept until published.
     cancels: VecDeque<UserId>,
     /// Multi-slot answers being put back together.
     answers: Answers,
@@ -147,20 +147,20 @@ pub struct Front {
 /// The admin session's user id: not an engine user.
 pub const ADMIN_USER: UserId = 0;
 
-impl Front {
+impl Router {
     pub fn new(
         dir: Directory,
         users: Vec<UserInfo>,
         admin_key: Option<KeyHash>,
         last_seq: u64,
-        limits: Limits,
+        limits: SessionLimits,
         md: MarketData,
-    ) -> Front {
-        Front {
+    ) -> Router {
+        Router {
             md,
             md_events: Vec::with_capacity(256),
             md_out: Vec::with_capacity(64),
-            subs: FxHashMap::default(),
+            feeds: FxHashMap::default(),
             tickers: FxHashMap::default(),
             last_md_tick_ns: 0,
             next_md_tick: 0,
@@ -178,8 +178,8 @@ impl Front {
             next_seq: last_seq,
             last_ts: 0,
             limits,
-            s: String::with_capacity(1024),
-            b: Vec::with_capacity(1024),
+            text_buf: String::with_capacity(1024),
+            bytes_buf: Vec::with_capacity(1024),
         }
     }
 
@@ -197,7 +197,7 @@ impl Front {
                 out: Outbox::new(self.limits.send_queue_bytes),
                 http_wait: None,
                 http_keep_alive: true,
-                subs: Vec::new(),
+                feeds: Vec::new(),
                 balances_sub: false,
             },
         );
@@ -208,8 +208,8 @@ impl Front {
     pub fn close(&mut self, id: u32) -> Option<UserId> {
         let s = self.sessions.remove(&id)?;
         self.trade_stream.retain(|&x| x != id);
-        for sub in &s.subs {
-            if let Some(v) = self.subs.get_mut(sub) {
+        for sub in &s.feeds {
+            if let Some(v) = self.feeds.get_mut(sub) {
                 v.retain(|&x| x != id);
             }
         }
@@ -308,27 +308,27 @@ impl Front {
         };
         match s.wire {
             Wire::Ws | Wire::WsTrades => {
-                self.s.clear();
-                json::encode_error(err, &mut self.s);
-                s.out.push_text(self.s.clone());
+                self.text_buf.clear();
+                json::encode_error(err, &mut self.text_buf);
+                s.out.push_text(self.text_buf.clone());
             }
             Wire::Binary => {
-                self.b.clear();
-                binary::encode_error_bin(err, &mut self.b);
-                s.out.push_bytes(&self.b);
+                self.bytes_buf.clear();
+                binary::encode_error_bin(err, &mut self.bytes_buf);
+                s.out.push_bytes(&self.bytes_buf);
             }
             Wire::Http => {
-                self.s.clear();
-                json::encode_error(err, &mut self.s);
-                self.b.clear();
+                self.text_buf.clear();
+                json::encode_error(err, &mut self.text_buf);
+                self.bytes_buf.clear();
                 http::response(
                     err.code.http_status(),
                     "application/json",
-                    &self.s,
+                    &self.text_buf,
                     s.http_keep_alive,
-                    &mut self.b,
+                    &mut self.bytes_buf,
                 );
-                s.out.push_bytes(&self.b);
+                s.out.push_bytes(&self.bytes_buf);
                 s.http_wait = None;
             }
         }
@@ -485,14 +485,14 @@ impl Front {
         };
         match s.wire {
             Wire::Binary => {
-                self.b.clear();
-                b(dir, &mut self.b);
-                s.out.push_bytes(&self.b);
+                self.bytes_buf.clear();
+                b(dir, &mut self.bytes_buf);
+                s.out.push_bytes(&self.bytes_buf);
             }
             Wire::Ws => {
-                self.s.clear();
-                j(dir, &mut self.s);
-                s.out.push_text(self.s.clone());
+                self.text_buf.clear();
+                j(dir, &mut self.text_buf);
+                s.out.push_text(self.text_buf.clone());
             }
             Wire::Http => {
                 let mut t = String::new();
@@ -637,14 +637,14 @@ impl Front {
         };
         match s.wire {
             Wire::Binary => {
-                self.b.clear();
-                binary::encode_event_bin(ev, dir, req_id, &mut self.b);
-                s.out.push_bytes(&self.b);
+                self.bytes_buf.clear();
+                binary::encode_event_bin(ev, dir, req_id, &mut self.bytes_buf);
+                s.out.push_bytes(&self.bytes_buf);
             }
             Wire::Ws => {
-                self.s.clear();
-                json::encode_event(ev, dir, req_id, &mut self.s);
-                s.out.push_text(self.s.clone());
+                self.text_buf.clear();
+                json::encode_event(ev, dir, req_id, &mut self.text_buf);
+                s.out.push_text(self.text_buf.clone());
             }
             Wire::Http => {
                 if let Some(HttpWait::Events(v)) = &mut s.http_wait {
@@ -667,29 +667,6 @@ impl Front {
         q.push_front(*r);
     }
 
-    fn public_trade(&mut self, r: &engine::ExecReport) {
-        let (Some(sym), Some(f)) = (r.symbol, r.fill) else {
-            return;
-        };
-        let si = self.dir.symbol(sym);
-        self.s.clear();
-        let _ = write!(
-            self.s,
-            r#"{{"type":"trade","symbol":"{}","trade_id":{},"price":"{}","qty":"{}","taker_side":"{}","ts":{}}}"#,
-            si.spec.symbol,
-            f.trade_id,
-            si.ticks_to_fixed(f.price),
-            si.lots_to_fixed(f.qty),
-            r.side.as_str(),
-            r.ts_ns
-        );
-        for &sid in &self.trade_stream {
-            if let Some(s) = self.sessions.get_mut(&sid) {
-                s.out.push_text(self.s.clone());
-            }
-        }
-    }
-
     fn on_answer(&mut self, o: &OutSlot, a: Answer<'_>) {
         let (sid, rid) = (o.session, o.req_id);
         match a {
@@ -699,11 +676,11 @@ impl Front {
                 let Some(subs) = self.balances_subs.get(&user) else {
                     return;
                 };
-                self.s.clear();
-                json::encode_balances(None, b, &self.dir, None, &mut self.s);
+                self.text_buf.clear();
+                json::encode_balances(None, b, &self.dir, None, &mut self.text_buf);
                 for s in subs {
                     if let Some(x) = self.sessions.get_mut(s) {
-                        x.out.push_text(self.s.clone());
+                        x.out.push_text(self.text_buf.clone());
                     }
                 }
             }
@@ -739,501 +716,29 @@ impl Front {
         }
     }
 
-    fn subscribe(&mut self, sid: u32, chs: &[Channel], on: bool, req_id: Option<u64>) {
-        let Some(s) = self.sessions.get(&sid) else {
-            return;
-        };
-        if s.wire != Wire::Ws {
-            let e = WireError::new(
-                req_id,
-                ErrorCode::Malformed,
-                "market-data channels are served over WebSocket",
-            );
-            return self.error(sid, &e);
-        }
-        let trader = s.user.filter(|u| u.0 != ADMIN_USER).map(|u| u.0);
-        // Resolve everything first: one bad channel refuses the whole request.
-        let mut resolved = Vec::with_capacity(chs.len());
-        for ch in chs {
-            let sym = |n: &engine::Name| self.dir.symbol_id(n);
-            let r = match *ch {
-                Channel::Book(n) => sym(&n).map(|s| Some(Sub::Book(s))),
-                Channel::Trades(n) => sym(&n).map(|s| Some(Sub::Trades(s))),
-                Channel::Ticker(n) => sym(&n).map(|s| Some(Sub::Ticker(s))),
-                Channel::Klines(n, i) => sym(&n).map(|s| Some(Sub::Klines(s, i))),
-                Channel::Balances => {
-                    if trader.is_none() {
-                        let e = WireError::new(
-                            req_id,
-                            ErrorCode::Unauthenticated,
-                            "the balances channel needs a trader login",
-                        );
-                        return self.error(sid, &e);
-                    }
-                    Some(None)
-                }
-            };
-            match r {
-                Some(x) => resolved.push(x),
-                None => {
-                    let e = WireError::new(
-                        req_id,
-                        ErrorCode::Malformed,
-                        format!("unknown symbol in channel {ch}"),
-                    );
-                    return self.error(sid, &e);
-                }
-            }
-        }
-        self.s.clear();
-        json::encode_subscribed(chs, on, req_id, &mut self.s);
-        let ack = self.s.clone();
+    /// Last sequence handed out.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// The output of session `sid`, for the event loop to write.
+    pub fn outbox_mut(&mut self, sid: u32) -> Option<&mut Outbox> {
+        self.sessions.get_mut(&sid).map(|s| &mut s.out)
+    }
+
+    /// Every session's output: `(sid, outbox, answer pending)`, where an
+    /// HTTP session still waiting for its answer must not be closed yet.
+    pub fn outboxes(&mut self) -> impl Iterator<Item = (u32, &mut Outbox, bool)> + '_ {
+        self.sessions.iter_mut().map(|(&sid, s)| {
+            let pending = s.wire == Wire::Http && s.http_busy();
+            (sid, &mut s.out, pending)
+        })
+    }
+
+    /// Closes `sid` once what it has queued is written (keeps an earlier reason).
+    pub fn close_after_output(&mut self, sid: u32) {
         if let Some(s) = self.sessions.get_mut(&sid) {
-            s.out.push_text(ack);
-        }
-        for r in resolved {
-            let Some(sub) = r else {
-                // The user's own balances.
-                let user = trader.unwrap_or(ADMIN_USER);
-                if on {
-                    let v = self.balances_subs.entry(user).or_default();
-                    v.retain(|&x| x != sid);
-                    v.push(sid);
-                    // Answered with the current balances, as a push.
-                    self.deferred
-                        .push_back(Query::WatchBalances { user, on: true });
-                } else {
-                    self.unwatch(user, sid);
-                }
-                if let Some(s) = self.sessions.get_mut(&sid) {
-                    s.balances_sub = on;
-                }
-                continue;
-            };
-            let v = self.subs.entry(sub).or_default();
-            v.retain(|&x| x != sid);
-            let Some(s) = self.sessions.get_mut(&sid) else {
-                return;
-            };
-            s.subs.retain(|&x| x != sub);
-            if !on {
-                continue;
-            }
-            v.push(sid);
-            s.subs.push(sub);
-            // A book subscriber starts from a full snapshot; a ticker one from the current ticker.
-            self.s.clear();
-            match sub {
-                Sub::Book(sym) => {
-                    if let Some(snap) = self.md.book_snapshot(sym, usize::MAX) {
-                        md::book(
-                            self.dir.symbol(sym),
-                            true,
-                            snap.seq,
-                            None,
-                            &snap.bids,
-                            &snap.asks,
-                            None,
-                            &mut self.s,
-                        );
-                    }
-                }
-                Sub::Ticker(sym) => {
-                    if let Some(t) = self.md.ticker(sym) {
-                        md::ticker(self.dir.symbol(sym), &self.dir, &t, &mut self.s);
-                    }
-                }
-                Sub::Trades(_) | Sub::Klines(..) => {}
-            }
-            if !self.s.is_empty() {
-                s.out.push_text(self.s.clone());
-            }
+            s.out.close = s.out.close.take().or(Some(String::new()));
         }
     }
-
-    /// Applies the market-data events of input `seq` and fans the updates out.
-    fn md_flush(&mut self, seq: u64) {
-        let mut out = std::mem::take(&mut self.md_out);
-        out.clear();
-        if let Err(e) = self.md.apply(seq, &self.md_events, &mut out) {
-            tracing::error!(seq, error = ?e, "market data refused an input");
-        }
-        self.md_events.clear();
-        for u in out.drain(..) {
-            self.md_send(u);
-        }
-        self.md_out = out;
-    }
-
-    fn md_send(&mut self, u: MdUpdate) {
-        let sym = u.symbol();
-        let key = match &u {
-            MdUpdate::Book(_) => Sub::Book(sym),
-            MdUpdate::Trade { .. } => Sub::Trades(sym),
-            MdUpdate::Kline { interval, .. } => Sub::Klines(sym, *interval),
-            MdUpdate::Ticker { ticker, .. } => {
-                // At most 10 a second: hold the newest back until it is due.
-                let now = self.last_md_tick_ns;
-                let e = self.tickers.entry(sym).or_insert((0, None));
-                if e.0 != 0 && now < e.0 + TICKER_MIN_GAP_NS {
-                    e.1 = Some(*ticker);
-                    return;
-                }
-                *e = (now.max(1), None);
-                Sub::Ticker(sym)
-            }
-        };
-        let Some(sids) = self.subs.get(&key).filter(|v| !v.is_empty()) else {
-            return;
-        };
-        let si = self.dir.symbol(sym);
-        self.s.clear();
-        match &u {
-            MdUpdate::Book(d) => md::book(
-                si,
-                false,
-                d.seq,
-                Some(d.prev_seq),
-                &d.bids,
-                &d.asks,
-                None,
-                &mut self.s,
-            ),
-            MdUpdate::Trade { trade, .. } => md::trade(si, trade, &mut self.s),
-            MdUpdate::Kline {
-                interval, kline, ..
-            } => md::kline(si, &self.dir, *interval, kline, &mut self.s),
-            MdUpdate::Ticker { ticker, .. } => md::ticker(si, &self.dir, ticker, &mut self.s),
-        }
-        for sid in sids {
-            if let Some(s) = self.sessions.get_mut(sid) {
-                // A subscriber that cannot keep up overflows its outbox and is
-                // closed with a reason: it never sees a book with a gap.
-                s.out.push_text(self.s.clone());
-            }
-        }
-    }
-
-    /// Time-driven market data: held-back tickers that are due, and (once a
-    /// second) klines closing and the ticker window rolling by wall time.
-    pub fn md_tick(&mut self, mono_ns: u64, wall_ns: u64) {
-        self.last_md_tick_ns = mono_ns;
-        let due: Vec<(SymbolId, Ticker)> = self
-            .tickers
-            .iter()
-            .filter_map(|(&s, &(sent, held))| {
-                held.filter(|_| mono_ns >= sent + TICKER_MIN_GAP_NS)
-                    .map(|t| (s, t))
-            })
-            .collect();
-        for (symbol, ticker) in due {
-            self.md_send(MdUpdate::Ticker { symbol, ticker });
-        }
-        if mono_ns >= self.next_md_tick {
-            self.next_md_tick = mono_ns + MD_TICK_NS;
-            let mut out = std::mem::take(&mut self.md_out);
-            out.clear();
-            self.md.tick(wall_ns, &mut out);
-            for u in out.drain(..) {
-                self.md_send(u);
-            }
-            self.md_out = out;
-        }
-    }
-
-    fn http_done(&mut self, sid: u32) {
-        let Some(s) = self.sessions.get_mut(&sid) else {
-            return;
-        };
-        if s.wire != Wire::Http {
-            return;
-        }
-        let body = match s.http_wait.take() {
-            Some(HttpWait::Events(v)) => format!("{{\"events\":[{}]}}", v.join(",")),
-            Some(HttpWait::Query(Some(q))) => q,
-            _ => return,
-        };
-        self.b.clear();
-        http::response(
-            200,
-            "application/json",
-            &body,
-            s.http_keep_alive,
-            &mut self.b,
-        );
-        s.out.push_bytes(&self.b);
-    }
-
-    /// Is an HTTP session still waiting for its answer?
-    pub fn http_busy(&self, sid: u32) -> bool {
-        self.sessions
-            .get(&sid)
-            .is_some_and(|s| s.http_wait.is_some())
-    }
-
-    /// Handles one HTTP request (not an upgrade).
-    #[allow(clippy::too_many_arguments)]
-    pub fn on_http(
-        &mut self,
-        sid: u32,
-        req: &http::Request,
-        now_ns: u64,
-        publish: &mut dyn FnMut(InSlot) -> bool,
-        metrics: &Metrics,
-        applied_seq: u64,
-        ring_depths: (u64, u64),
-    ) {
-        let keep = req.keep_alive;
-        if let Some(s) = self.sessions.get_mut(&sid) {
-            s.http_keep_alive = keep;
-        }
-        let respond = |f: &mut Front, status: u16, ctype: &str, body: &str| {
-            if let Some(s) = f.sessions.get_mut(&sid) {
-                f.b.clear();
-                http::response(status, ctype, body, keep, &mut f.b);
-                s.out.push_bytes(&f.b);
-            }
-        };
-        let path = req.path.as_str();
-        match (req.method.as_str(), path) {
-            ("GET", "/healthz") => {
-                return respond(
-                    self,
-                    200,
-                    "application/json",
-                    &format!("{{\"status\":\"ok\",\"seq\":{applied_seq}}}"),
-                );
-            }
-            ("GET", "/metrics") => {
-                let body = metrics.render(ring_depths.0, ring_depths.1);
-                return respond(self, 200, "text/plain; version=0.0.4", &body);
-            }
-            ("GET", "/api/v1/symbols") => {
-                let mut b = String::from("[");
-                for (i, si) in self.dir.symbols().iter().enumerate() {
-                    if i > 0 {
-                        b.push(',');
-                    }
-                    let sp = &si.spec;
-                    let _ = write!(
-                        b,
-                        r#"{{"symbol":"{}","base":"{}","quote":"{}","tick_size":"{}","lot_size":"{}","min_qty":"{}","maker_fee_bps":{},"taker_fee_bps":{},"price_band_pct":{}}}"#,
-                        sp.symbol,
-                        sp.base,
-                        sp.quote,
-                        sp.tick_size,
-                        sp.lot_size,
-                        sp.min_qty,
-                        sp.maker_fee_bps,
-                        sp.taker_fee_bps,
-                        sp.price_band_pct
-                            .map(|p| format!("\"{p}\""))
-                            .unwrap_or_else(|| "null".into())
-                    );
-                }
-                b.push(']');
-                return respond(self, 200, "application/json", &b);
-            }
-            _ => {}
-        }
-        if req.method == "GET" && path.starts_with("/api/v1/") {
-            if let Some((status, body)) = self.market_data_http(path, &req.query) {
-                return respond(self, status, "application/json", &body);
-            }
-        }
-        let private = matches!(
-            (req.method.as_str(), path),
-            ("POST", "/v1/order")
-                | ("POST", "/v1/order/cancel")
-                | ("GET", "/v1/execution")
-                | ("GET", "/v1/orders")
-                | ("GET", "/v1/balances")
-        );
-        if !private {
-            let known = path.starts_with("/api/v1/")
-                || path.starts_with("/v1/")
-                || path == "/healthz"
-                || path == "/metrics";
-            let (status, msg) = if known {
-                (405, "method not allowed")
-            } else {
-                (404, "unknown path")
-            };
-            return respond(
-                self,
-                status,
-                "application/json",
-                &format!("{{\"type\":\"error\",\"code\":\"not_found\",\"message\":\"{msg}\"}}"),
-            );
-        }
-        let Some(key) = &req.api_key else {
-            return self.error(
-                sid,
-                &WireError::new(
-                    None,
-                    ErrorCode::Unauthenticated,
-                    "X-API-Key header required",
-                ),
-            );
-        };
-        let kh = KeyHash::of_key(key);
-        let who = if self.admin_key == Some(kh) {
-            None
-        } else {
-            self.keys.get(&kh).map(|u| (u.user, u.role))
-        };
-        let Some((user, _role)) = who else {
-            return self.error(
-                sid,
-                &WireError::new(None, ErrorCode::Unauthenticated, "unknown api key"),
-            );
-        };
-        // An HTTP session acts as the key's user for this one request.
-        if let Some(s) = self.sessions.get_mut(&sid) {
-            s.user = Some((user, Role::Trader));
-        }
-        let text = std::str::from_utf8(&req.body).unwrap_or("");
-        let decoded = match (req.method.as_str(), path) {
-            ("POST", "/v1/order") => with_op(text, "place"),
-            ("POST", "/v1/order/cancel") => with_op(text, "cancel"),
-            ("GET", "/v1/orders") => Ok(Request {
-                req_id: None,
-                op: Op::OpenOrders { symbol: None },
-            }),
-            ("GET", "/v1/balances") => Ok(Request {
-                req_id: None,
-                op: Op::Balances { user: None },
-            }),
-            _ => {
-                // GET /v1/execution?limit=N: kept here, newest first.
-                let limit: usize = http::query_param(&req.query, "limit")
-                    .and_then(|l| l.parse().ok())
-                    .unwrap_or(100);
-                let mut body = String::from("[");
-                for (i, r) in self
-                    .recent
-                    .get(&user)
-                    .into_iter()
-                    .flatten()
-                    .take(limit)
-                    .enumerate()
-                {
-                    if i > 0 {
-                        body.push(',');
-                    }
-                    json::encode_event(&Event::Execution(*r), &self.dir, None, &mut body);
-                }
-                body.push(']');
-                return respond(self, 200, "application/json", &body);
-            }
-        };
-        let decoded = decoded.and_then(|r| match r.op {
-            Op::Trader(_) | Op::OpenOrders { .. } | Op::Balances { user: None } => Ok(r),
-            _ => Err(WireError::new(
-                r.req_id,
-                ErrorCode::Malformed,
-                "body does not match the route",
-            )),
-        });
-        self.on_request(sid, decoded, now_ns, now_ns, publish, metrics);
-    }
-}
-
-impl Front {
-    /// The public market-data routes, served from the projection (never by
-    /// asking the business logic): `None` when `path` is not one of them.
-    fn market_data_http(&self, path: &str, query: &str) -> Option<(u16, String)> {
-        let parts: Vec<&str> = path.trim_start_matches("/api/v1/").split('/').collect();
-        let not_found = |what: &str| {
-            (
-                404,
-                format!(
-                    "{{\"type\":\"error\",\"code\":\"not_found\",\"message\":\"unknown {what}\"}}"
-                ),
-            )
-        };
-        let num = |name: &str, default: usize, max: usize| {
-            http::query_param(query, name)
-                .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(default)
-                .min(max)
-        };
-        let (kind, sym) = match parts.as_slice() {
-            [k, s] | [k, s, _] => (*k, *s),
-            _ => return None,
-        };
-        if !matches!(kind, "orderbook" | "executions" | "statistics" | "klines") {
-            return None;
-        }
-        let Some(id) = engine::Name::new(sym).and_then(|n| self.dir.symbol_id(&n)) else {
-            return Some(not_found("symbol"));
-        };
-        let si = self.dir.symbol(id);
-        let mut b = String::new();
-        match (kind, parts.len()) {
-            ("orderbook", 2) => {
-                let snap = self.md.book_snapshot(id, num("depth", 100, 5_000))?;
-                md::orderbook_http(si, &snap, &mut b);
-            }
-            ("executions", 2) => {
-                b.push('[');
-                for (i, t) in self
-                    .md
-                    .recent_trades(id, num("limit", 100, 1_000))?
-                    .iter()
-                    .enumerate()
-                {
-                    if i > 0 {
-                        b.push(',');
-                    }
-                    md::trade(si, t, &mut b);
-                }
-                b.push(']');
-            }
-            ("statistics", 2) => match self.md.ticker(id) {
-                Some(t) => md::ticker(si, &self.dir, &t, &mut b),
-                None => return Some(not_found("symbol")),
-            },
-            ("klines", 3) => {
-                let Some(interval) = Interval::parse(parts[2]) else {
-                    return Some(not_found("interval"));
-                };
-                b.push('[');
-                for (i, k) in self
-                    .md
-                    .klines(id, interval, num("limit", 500, interval.retention()))?
-                    .iter()
-                    .enumerate()
-                {
-                    if i > 0 {
-                        b.push(',');
-                    }
-                    md::kline(si, &self.dir, interval, k, &mut b);
-                }
-                b.push(']');
-            }
-            _ => return None,
-        }
-        Some((200, b))
-    }
-}
-
-/// Decodes an HTTP body as the op the route implies (the body need not say `op`).
-fn with_op(text: &str, op: &str) -> Result<Request, WireError> {
-    let mut v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        WireError::new(None, ErrorCode::Malformed, format!("body is not JSON: {e}"))
-    })?;
-    match v.as_object_mut() {
-        Some(o) => {
-            o.insert("op".into(), serde_json::Value::String(op.into()));
-        }
-        None => {
-            return Err(WireError::new(
-                None,
-                ErrorCode::Malformed,
-                "body must be a JSON object",
-            ))
-        }
-    }
-    json::decode_request(&v.to_string())
 }
