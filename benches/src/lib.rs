@@ -35,7 +35,6 @@ pub mod peers;
 pub mod pipeline_latency;
 pub mod plot;
 pub mod results;
-pub mod rng;
 pub mod summary;
 pub mod throughput;
 pub mod wire_latency;

@@ -21,11 +21,11 @@
 //! `/proc/self/status` (Linux); it says so instead.
 
 use crate::results::{unix_s, ResultsWriter};
-use crate::rng::SplitMix64;
 use engine::{
     Command, CommandKind, Engine, Event, ExecType, Fixed, KeyHash, Limits, Name, OrderType, Place,
     Role, Side, Stp, SymbolSpec, Tif, TxId,
 };
+use replay::rng::SplitMix64;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Instant;

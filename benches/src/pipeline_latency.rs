@@ -314,7 +314,7 @@ pub fn run_one(
             .join()
             .unwrap_or_else(|_| Err("harness panicked".into()))
     });
-    let _ = pipeline.stop();
+    pipeline.stop();
     drop(tmp);
     r
 }

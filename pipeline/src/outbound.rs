@@ -157,8 +157,9 @@ impl OutboundStream {
     pub fn drain(&mut self, limit: u64, consumer: &mut dyn Consumer) -> usize {
         match self.poller.take(limit) {
             Ok(mut g) => {
-                let n = (&mut g).len();
-                for (i, slot) in (&mut g).enumerate() {
+                let slots = &mut g;
+                let n = slots.len();
+                for (i, slot) in slots.enumerate() {
                     consumer.on_output(slot, i + 1 == n);
                 }
                 n

@@ -34,6 +34,7 @@ pub mod events;
 pub mod output;
 pub mod progress;
 pub mod replay;
+pub mod rng;
 pub mod run;
 pub mod snapshot;
 pub mod verify;

@@ -23,8 +23,8 @@
 
 use super::builder::{FlowBuilder, FlowStats, SymbolDef};
 use crate::flowfile::Flow;
-use crate::rng::SplitMix64;
 use engine::{Fixed, Name, Side, Tif};
+use replay::rng::SplitMix64;
 
 /// What shapes a `mix`-like flow.
 #[derive(Clone, Debug, PartialEq)]

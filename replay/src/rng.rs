@@ -1,4 +1,5 @@
-//! Deterministic pseudo-random numbers for the flow generators.
+//! Deterministic pseudo-random numbers for the workload and flow generators
+//! (this crate's journal workloads and the benchmarks' flows).
 //!
 //! What holds: the same seed gives the same sequence on every platform and
 //! every version of this crate, because the generator (SplitMix64) is written
