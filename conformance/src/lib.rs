@@ -11,9 +11,10 @@
 //!   compared by value, an expected `null` met by `null` or an absent field),
 //!   then compares `final` exactly. It stops at the first difference and
 //!   describes it in full.
-//! - [`EngineTarget`]: drives a fresh [`Engine`] through the JSON codec, the
-//!   way the gateway will (decode, fill in the user, stamp `seq` and `ts`,
-//!   apply, encode the reports), and after every step checks the engine's
+//! - [`EngineTarget`]: drives a fresh [`Engine`] behind the gateway's own
+//!   router and the pipeline's business logic, in process (decode, log in,
+//!   route, stamp `seq` and `ts`, apply, route the reports back to the
+//!   sessions), and after every step checks the engine's
 //!   invariants plus its own conservation ledger (per asset: users' available
 //!   + locked + fees = deposits - withdrawals) and that no balance is negative.
 //!
@@ -26,17 +27,19 @@
 //! in-repo scenarios to show how their expected numbers were worked out.
 //! Unknown step fields are refused so that a misspelt `expect` is caught.
 
-use engine::{units_to_fixed, AssetId, Command, CommandKind, Engine, Event, Limits, Name, UserId};
+use engine::market_data::MarketData;
+use engine::{units_to_fixed, AssetId, CommandKind, Engine, Event, KeyHash, Limits, Name, UserId};
+use gateway::router::{Router, SessionLimits, Wire};
+use pipeline::logic::InProcess;
+use pipeline::metrics::Metrics;
+use pipeline::{InSlot, Input, OutSlot, Output};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use wire::json::{
-    decode_request, encode_balances, encode_error, encode_event, encode_fees, encode_login_ok,
-    encode_open_orders, encode_snapshot_ok, encode_subscribed,
-};
-use wire::{ErrorCode, Op, WireError};
+use wire::json::decode_request;
+use wire::Op;
 
 /// Timestamp of the setup commands; steps default to the previous plus one.
 pub const TS_START_NS: u64 = 1_700_000_000_000_000_000;
@@ -418,92 +421,134 @@ fn levels_json(levels: &[(String, String)]) -> String {
 }
 
 // ---------------------------------------------------------------------------
-// The engine, in-process
+// The engine, in-process, behind the gateway's router
 // ---------------------------------------------------------------------------
 
-/// Plays scenarios on a fresh [`Engine`] through the JSON codec.
+/// The admin key of the in-process router.
+const ADMIN_KEY: &str = "conformance-admin";
+/// The admin's session; users' sessions are numbered after it.
+const ADMIN_SID: u32 = 1;
+
+/// Plays scenarios on a fresh [`Engine`] behind the gateway's own
+/// [`Router`]: each user has a WebSocket session logged in with its key, the
+/// admin one with the admin key; every step is decoded by the JSON codec,
+/// routed, sequenced and applied by the pipeline's business logic in
+/// process ([`InProcess`]), and its outputs are routed back to the sessions.
+/// So who receives which report follows the one rule the server follows.
 pub struct EngineTarget {
-    engine: Engine,
-    /// Last sequence stamped.
-    seq: u64,
-    events: Vec<Event>,
-    out: String,
+    router: Router,
+    logic: InProcess,
+    metrics: Metrics,
+    /// User -> its session.
+    sessions: BTreeMap<UserId, u32>,
     /// Deposits minus withdrawals that the engine accepted, per asset, in units.
     ledger: BTreeMap<AssetId, i128>,
 }
 
 impl EngineTarget {
     pub fn new(limits: Limits) -> EngineTarget {
-        EngineTarget {
-            engine: Engine::new(limits),
-            seq: 0,
-            events: Vec::new(),
-            out: String::new(),
+        let engine = Engine::new(limits);
+        let router = Router::new(
+            engine.directory().clone(),
+            Vec::new(),
+            Some(KeyHash::of_key(ADMIN_KEY)),
+            0,
+            // Steps are nanoseconds apart: no rate limit, no send-queue bound.
+            SessionLimits {
+                rate_per_s: u64::MAX / 4_000_000_000,
+                burst: u64::MAX / 4_000_000_000,
+                send_queue_bytes: usize::MAX / 2,
+                ..SessionLimits::default()
+            },
+            MarketData::new(),
+        );
+        let mut t = EngineTarget {
+            router,
+            logic: InProcess::new(engine),
+            metrics: Metrics::default(),
+            sessions: BTreeMap::new(),
             ledger: BTreeMap::new(),
-        }
+        };
+        t.router.open(ADMIN_SID, Wire::Ws, TS_START_NS);
+        let login = json!({"op": "login", "api_key": ADMIN_KEY});
+        let _ = t.route(ADMIN_SID, &login.to_string(), TS_START_NS);
+        t
     }
 
     pub fn engine(&self) -> &Engine {
-        &self.engine
+        self.logic.engine()
     }
 
-    /// Stamps and applies one command; returns its reports as JSON, with
-    /// `req_id` on those that go to `requester` (`None`: the admin).
-    fn apply(
-        &mut self,
-        kind: CommandKind,
-        ts_ns: u64,
-        req_id: Option<u64>,
-        requester: Option<UserId>,
-    ) -> Result<Vec<Value>, String> {
-        self.seq += 1;
-        let cmd = Command {
-            seq: self.seq,
-            ts_ns,
-            kind,
+    /// Sends `text` from session `sid` through the router, applies what it
+    /// published, routes the outputs back, and returns every message any
+    /// session received, in order, as JSON.
+    fn route(&mut self, sid: u32, text: &str, ts_ns: u64) -> Result<Vec<Value>, String> {
+        let mut published: Vec<InSlot> = Vec::new();
+        let mut publish = |slot: InSlot| {
+            published.push(slot);
+            true
         };
-        self.events.clear();
-        self.engine
-            .apply(&cmd, &mut self.events)
-            .map_err(|e| format!("engine refused the command: {e}"))?;
-        self.track_ledger(&kind)?;
-        let mut replies = Vec::with_capacity(self.events.len());
-        for ev in &self.events {
-            let to_requester = match *ev {
-                Event::Execution(ref r) => requester == Some(r.user),
-                Event::Reject { user, .. } | Event::CancelAll { user, .. } => {
-                    requester == Some(user)
-                }
-                Event::Admin { .. } => requester.is_none(),
-                Event::Level { .. } => continue,
-            };
-            self.out.clear();
-            encode_event(
-                ev,
-                self.engine.directory(),
-                req_id.filter(|_| to_requester),
-                &mut self.out,
-            );
-            replies.push(parse_reply(&self.out)?);
+        let decoded = decode_request(text);
+        self.router
+            .on_request(sid, decoded, ts_ns, 0, &mut publish, &self.metrics);
+        self.router.publish_deferred(ts_ns, 0, &mut publish);
+        let mut replies = self.collect()?;
+        let mut i = 0;
+        while i < published.len() {
+            let slot = published[i];
+            i += 1;
+            let outs = self
+                .logic
+                .handle(&slot)
+                .map_err(|e| format!("engine refused the command: {e}"))?;
+            if let Input::Command(cmd) = &slot.input {
+                self.track_ledger(&cmd.kind, &outs)?;
+            }
+            for o in &outs {
+                self.router.on_output(o);
+                replies.extend(self.collect()?);
+            }
+            self.router.publish_deferred(ts_ns, 0, &mut |s| {
+                published.push(s);
+                true
+            });
         }
         Ok(replies)
     }
 
+    /// Takes what the sessions were sent, session by session.
+    fn collect(&mut self) -> Result<Vec<Value>, String> {
+        let mut out = Vec::new();
+        let mut sids: Vec<u32> = Vec::new();
+        for (sid, _, _) in self.router.outboxes() {
+            sids.push(sid);
+        }
+        sids.sort_unstable();
+        for sid in sids {
+            if let Some(ob) = self.router.outbox_mut(sid) {
+                while let Some(t) = ob.text.pop_front() {
+                    out.push(parse_reply(&t)?);
+                }
+                ob.queued = 0;
+            }
+        }
+        Ok(out)
+    }
+
     /// Follows accepted deposits and withdrawals, for the conservation check.
-    fn track_ledger(&mut self, kind: &CommandKind) -> Result<(), String> {
+    fn track_ledger(&mut self, kind: &CommandKind, outs: &[OutSlot]) -> Result<(), String> {
         let (asset, amount, sign) = match *kind {
             CommandKind::Deposit { asset, amount, .. } => (asset, amount, 1),
             CommandKind::Withdraw { asset, amount, .. } => (asset, amount, -1),
             _ => return Ok(()),
         };
-        let ok = self
-            .events
+        let ok = outs
             .iter()
-            .any(|e| matches!(e, Event::Admin { ok: true, .. }));
+            .any(|o| matches!(o.output, Output::Event(Event::Admin { ok: true, .. })));
         if !ok {
             return Ok(());
         }
-        let dir = self.engine.directory();
+        let dir = self.logic.engine().directory();
         let id = dir
             .asset_id(&asset)
             .ok_or_else(|| format!("accepted a {} of unknown asset {asset}", kind.op_name()))?;
@@ -514,23 +559,33 @@ impl EngineTarget {
         Ok(())
     }
 
-    fn reply(&mut self, write: impl FnOnce(&Engine, &mut String)) -> Result<Vec<Value>, String> {
-        self.out.clear();
-        write(&self.engine, &mut self.out);
-        Ok(vec![parse_reply(&self.out)?])
-    }
-
     fn setup_cmd(&mut self, msg: Value, ts_ns: u64) -> Result<(), String> {
         let text = msg.to_string();
         let req = decode_request(&text).map_err(|e| format!("{text}: {e}"))?;
-        let Op::Admin(kind) = req.op else {
+        if !matches!(req.op, Op::Admin(_)) {
             return Err(format!("{text}: not an admin op"));
-        };
-        let replies = self.apply(kind, ts_ns, None, None)?;
+        }
+        let replies = self.route(ADMIN_SID, &text, ts_ns)?;
         match replies.iter().find(|r| r["type"] == "admin") {
             Some(r) if r["ok"] == true => Ok(()),
             Some(r) => Err(format!("{text}: refused: {r}")),
             None => Err(format!("{text}: no admin reply")),
+        }
+    }
+
+    /// The session of `user`, opened and logged in with its key on first use.
+    fn session(&mut self, user: UserId, ts_ns: u64) -> Result<u32, String> {
+        if let Some(&sid) = self.sessions.get(&user) {
+            return Ok(sid);
+        }
+        let sid = ADMIN_SID + 1 + self.sessions.len() as u32;
+        self.router.open(sid, Wire::Ws, ts_ns);
+        self.sessions.insert(user, sid);
+        let login = json!({"op": "login", "api_key": format!("k-{user}")});
+        let r = self.route(sid, &login.to_string(), ts_ns)?;
+        match r.first() {
+            Some(v) if v["type"] == "login" => Ok(sid),
+            other => Err(format!("user {user} cannot log in: {other:?}")),
         }
     }
 }
@@ -557,6 +612,7 @@ impl Target for EngineTarget {
                 json!({"op": "add_user", "user": u.user, "api_key": format!("k-{}", u.user), "role": "trader"}),
                 ts_ns,
             )?;
+            self.session(u.user, ts_ns)?;
             for (asset, amount) in &u.deposits {
                 self.setup_cmd(
                     json!({"op": "deposit", "user": u.user, "asset": asset, "amount": amount,
@@ -570,77 +626,35 @@ impl Target for EngineTarget {
 
     fn send(&mut self, from: Sender, msg: &Value, ts_ns: u64) -> Result<Vec<Value>, String> {
         let text = msg.to_string();
-        let req = match decode_request(&text) {
-            Ok(r) => r,
-            Err(e) => return self.reply(|_, out| encode_error(&e, out)),
-        };
-        let req_id = req.req_id;
-        let forbidden = |out: &mut String| {
-            let e = WireError::new(req_id, ErrorCode::Forbidden, "admin only");
-            encode_error(&e, out);
-        };
-        match (from, req.op) {
-            (_, Op::Subscribe(ch)) => {
-                self.reply(|_, out| encode_subscribed(&ch, true, req_id, out))
+        match (from, decode_request(&text)) {
+            (Sender::Admin, Ok(req)) => match req.op {
+                // The admin session stays the admin's.
+                Op::Login { .. } => Ok(Vec::new()),
+                Op::Trader(_) | Op::OpenOrders { .. } | Op::Balances { user: None } => {
+                    Err(format!(
+                        "scenario error: an admin step sends `{}`, which needs a trader",
+                        req.op.name()
+                    ))
+                }
+                _ => self.route(ADMIN_SID, &text, ts_ns),
+            },
+            (Sender::Admin, Err(_)) => self.route(ADMIN_SID, &text, ts_ns),
+            (Sender::User(user), _) => {
+                let sid = self.session(user, ts_ns)?;
+                self.route(sid, &text, ts_ns)
             }
-            (_, Op::Unsubscribe(ch)) => {
-                self.reply(|_, out| encode_subscribed(&ch, false, req_id, out))
-            }
-            (Sender::User(user), Op::Login { key_hash, .. }) => {
-                self.reply(|eng, out| match eng.user(user) {
-                    Some(info) if info.key_hash == key_hash => {
-                        encode_login_ok(user, info.role, req_id, out)
-                    }
-                    _ => encode_error(
-                        &WireError::new(req_id, ErrorCode::Unauthenticated, "unknown key"),
-                        out,
-                    ),
-                })
-            }
-            (Sender::User(user), Op::Trader(op)) => {
-                self.apply(op.to_command_kind(user), ts_ns, req_id, Some(user))
-            }
-            (Sender::User(user), Op::Balances { user: None }) => self.reply(|eng, out| {
-                let b = eng.balances(user).unwrap_or_default();
-                encode_balances(None, &b, eng.directory(), req_id, out)
-            }),
-            (Sender::User(user), Op::OpenOrders { symbol }) => self.reply(|eng, out| {
-                let dir = eng.directory();
-                let orders = match symbol {
-                    None => eng.open_orders(user, None),
-                    Some(s) => match dir.symbol_id(&s) {
-                        Some(id) => eng.open_orders(user, Some(id)),
-                        None => Vec::new(),
-                    },
-                };
-                encode_open_orders(&orders, dir, req_id, out)
-            }),
-            (Sender::User(_), _) => self.reply(|_, out| forbidden(out)),
-            (Sender::Admin, Op::Admin(kind)) => self.apply(kind, ts_ns, req_id, None),
-            (Sender::Admin, Op::Balances { user: Some(u) }) => self.reply(|eng, out| {
-                let b = eng.balances(u).unwrap_or_default();
-                encode_balances(Some(u), &b, eng.directory(), req_id, out)
-            }),
-            (Sender::Admin, Op::Fees) => {
-                self.reply(|eng, out| encode_fees(&eng.fees(), eng.directory(), req_id, out))
-            }
-            (Sender::Admin, Op::Snapshot) => self.reply(|eng, out| {
-                encode_snapshot_ok(eng.last_seq(), &eng.state_hash(), req_id, out)
-            }),
-            (Sender::Admin, Op::Login { .. }) => Ok(Vec::new()),
-            (Sender::Admin, op) => Err(format!(
-                "scenario error: an admin step sends `{}`, which needs a trader",
-                op.name()
-            )),
         }
     }
 
     fn check(&mut self) -> Result<(), String> {
-        self.engine.check_invariants().map_err(|e| e.to_string())?;
-        let dir = self.engine.directory();
+        self.logic
+            .engine()
+            .check_invariants()
+            .map_err(|e| e.to_string())?;
+        let dir = self.logic.engine().directory();
         let mut held: BTreeMap<AssetId, i128> = BTreeMap::new();
-        for u in self.engine.users() {
-            for (asset, b) in self.engine.balances(u.user).unwrap_or_default() {
+        for u in self.logic.engine().users() {
+            for (asset, b) in self.logic.engine().balances(u.user).unwrap_or_default() {
                 if b.available.get() < 0 || b.locked.get() < 0 {
                     return Err(format!(
                         "negative balance: user {} {}: available {:?}, locked {:?}",
@@ -654,7 +668,7 @@ impl Target for EngineTarget {
                     i128::from(b.available.get()) + i128::from(b.locked.get());
             }
         }
-        for (asset, units) in self.engine.fees() {
+        for (asset, units) in self.logic.engine().fees() {
             if units.get() < 0 {
                 return Err(format!(
                     "negative fee account: {} {:?}",
@@ -680,12 +694,12 @@ impl Target for EngineTarget {
     }
 
     fn book(&mut self, symbol: &str) -> Result<BookLevels, String> {
-        let dir = self.engine.directory();
+        let dir = self.logic.engine().directory();
         let id = Name::new(symbol)
             .and_then(|n| dir.symbol_id(&n))
             .ok_or_else(|| format!("unknown symbol {symbol:?}"))?;
         let info = dir.symbol(id);
-        let book = self.engine.book(id, usize::MAX);
+        let book = self.logic.engine().book(id, usize::MAX);
         let side = |levels: &[(engine::Ticks, engine::Lots)]| {
             levels
                 .iter()
@@ -704,12 +718,12 @@ impl Target for EngineTarget {
     }
 
     fn balance(&mut self, user: UserId, asset: &str) -> Result<BalanceView, String> {
-        let dir = self.engine.directory();
+        let dir = self.logic.engine().directory();
         let id = Name::new(asset)
             .and_then(|n| dir.asset_id(&n))
             .ok_or_else(|| format!("unknown asset {asset:?}"))?;
         let scale = dir.asset(id).scale;
-        let b = self.engine.balance(user, id).unwrap_or_default();
+        let b = self.logic.engine().balance(user, id).unwrap_or_default();
         Ok(BalanceView {
             available: units_to_fixed(scale, b.available).to_string(),
             locked: units_to_fixed(scale, b.locked).to_string(),
@@ -717,9 +731,10 @@ impl Target for EngineTarget {
     }
 
     fn fees(&mut self) -> Result<BTreeMap<String, String>, String> {
-        let dir = self.engine.directory();
+        let dir = self.logic.engine().directory();
         Ok(self
-            .engine
+            .logic
+            .engine()
             .fees()
             .into_iter()
             .map(|(id, units)| {

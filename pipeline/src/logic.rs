@@ -26,16 +26,36 @@ use std::sync::Arc;
 /// The agent: the inbound ring's last consumer, driving [`BusinessLogic`].
 pub struct LogicAgent {
     poller: EventPoller<InSlot, SingleConsumerBarrier>,
-    logic: BusinessLogic,
+    logic: BusinessLogic<OutProducer>,
+}
+
+/// Where the business logic puts its outputs: the outbound ring, or a
+/// vector when it runs in process without rings ([`InProcess`]).
+pub trait OutSink {
+    fn put(&mut self, slot: OutSlot);
+}
+
+impl OutSink for OutProducer {
+    #[inline]
+    fn put(&mut self, slot: OutSlot) {
+        self.publish(|o| *o = slot);
+    }
+}
+
+impl OutSink for Vec<OutSlot> {
+    fn put(&mut self, slot: OutSlot) {
+        self.push(slot);
+    }
 }
 
 /// The engine and what applying inputs needs around it.
-struct BusinessLogic {
+struct BusinessLogic<S: OutSink> {
     engine: Engine,
-    out: OutProducer,
+    out: S,
     events: Vec<Event>,
     shared: Arc<Shared>,
-    data_dir: PathBuf,
+    /// Where snapshots are written; `None`: answered with the hash only.
+    data_dir: Option<PathBuf>,
     snapshots_keep: usize,
     batch: u64,
     /// Why the engine refused or panicked: the agent stops after its batch.
@@ -70,7 +90,7 @@ impl LogicAgent {
             out,
             events: Vec::with_capacity(1024),
             shared,
-            data_dir: snapshots.data_dir,
+            data_dir: Some(snapshots.data_dir),
             snapshots_keep: snapshots.keep,
             batch,
             halted: None,
@@ -83,7 +103,7 @@ impl LogicAgent {
     }
 }
 
-impl BusinessLogic {
+impl<S: OutSink> BusinessLogic<S> {
     fn publish(&mut self, output: Output, slot: &InSlot) {
         self.publish_at(output, slot, 0, false);
     }
@@ -91,15 +111,13 @@ impl BusinessLogic {
     fn publish_at(&mut self, output: Output, slot: &InSlot, seq: Seq, last: bool) {
         let (session, req_id, recv_ns) = (slot.session, slot.req_id, slot.recv_ns);
         self.counts.outbound_published += 1;
-        self.out.publish(|o| {
-            *o = OutSlot {
-                output,
-                seq,
-                last,
-                session,
-                req_id,
-                recv_ns,
-            };
+        self.out.put(OutSlot {
+            output,
+            seq,
+            last,
+            session,
+            req_id,
+            recv_ns,
         });
     }
 
@@ -268,15 +286,13 @@ impl BusinessLogic {
         let seq = self.engine.last_seq();
         let bytes = self.engine.snapshot_bytes();
         let state_hash = Engine::state_hash_of(&bytes);
-        let error = journal::snapshot::write(
-            &self.data_dir,
-            seq,
-            &state_hash,
-            &bytes,
-            self.snapshots_keep,
-        )
-        .err()
-        .map(|e| e.to_string());
+        let Some(data_dir) = &self.data_dir else {
+            return (seq, state_hash, None);
+        };
+        let error =
+            journal::snapshot::write(data_dir, seq, &state_hash, &bytes, self.snapshots_keep)
+                .err()
+                .map(|e| e.to_string());
         if let Some(e) = &error {
             tracing::error!(seq, error = %e, "snapshot failed");
         } else {
@@ -332,5 +348,50 @@ impl Agent for LogicAgent {
         if let (_, _, Some(e)) = self.logic.snapshot() {
             tracing::error!(error = %e, "final snapshot failed");
         }
+    }
+}
+
+/// The business logic in process, without rings, threads or files: what a
+/// runner that plays inputs one at a time needs (the conformance runner).
+/// Snapshots are answered with the state hash and not written.
+pub struct InProcess {
+    logic: BusinessLogic<Vec<OutSlot>>,
+}
+
+impl InProcess {
+    pub fn new(engine: Engine) -> InProcess {
+        InProcess {
+            logic: BusinessLogic {
+                engine,
+                out: Vec::new(),
+                events: Vec::new(),
+                shared: Arc::new(Shared::default()),
+                data_dir: None,
+                snapshots_keep: 0,
+                batch: 1,
+                halted: None,
+                waker: None,
+                watched: FxHashSet::default(),
+                touched: Vec::new(),
+                counts: CoreCounts::default(),
+            },
+        }
+    }
+
+    /// Applies one input; its outputs, in order. `Err` once the engine
+    /// refused or panicked (the `Halted` slot is not returned).
+    pub fn handle(&mut self, slot: &InSlot) -> Result<Vec<OutSlot>, String> {
+        if let Some(why) = &self.logic.halted {
+            return Err(why.clone());
+        }
+        self.logic.handle(slot);
+        match &self.logic.halted {
+            Some(why) => Err(why.clone()),
+            None => Ok(std::mem::take(&mut self.logic.out)),
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.logic.engine
     }
 }
