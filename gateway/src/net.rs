@@ -96,7 +96,7 @@ pub struct EventLoop {
     conns: FxHashMap<u32, Conn>,
     next_sid: u32,
     pub router: Router,
-    p: Pipeline,
+    pipeline: Pipeline,
     shared: Arc<Shared>,
     limits: ConnLimits,
     /// Connections whose read budget ran out: read again next cycle.
@@ -171,10 +171,10 @@ impl EventLoop {
         mut http: TcpListener,
         mut tcp: TcpListener,
         router: Router,
-        p: Pipeline,
+        pipeline: Pipeline,
         limits: ConnLimits,
     ) -> io::Result<EventLoop> {
-        let shared = p.shared.clone();
+        let shared = pipeline.shared.clone();
         poll.registry()
             .register(&mut http, HTTP_LISTENER, Interest::READABLE)?;
         poll.registry()
@@ -187,7 +187,7 @@ impl EventLoop {
             conns: FxHashMap::default(),
             next_sid: 1,
             router,
-            p,
+            pipeline,
             shared,
             limits,
             read_again: Vec::new(),
@@ -206,7 +206,7 @@ impl EventLoop {
         loop {
             let now_ns = wall_ns();
             let mut publisher = Publisher {
-                inbound: &mut self.p.inbound,
+                inbound: &mut self.pipeline.inbound,
                 shared: &self.shared,
             };
             let mut publish = |slot: InSlot| publisher.publish(slot);
@@ -222,7 +222,7 @@ impl EventLoop {
 
     /// Gives the pipeline back for stopping, after the loop ended.
     pub fn into_pipeline(self) -> Pipeline {
-        self.p
+        self.pipeline
     }
 
     /// Runs until `stop` says so, then drains: stops intake, waits until the
@@ -308,7 +308,7 @@ impl EventLoop {
         }
         {
             let mut publisher = Publisher {
-                inbound: &mut self.p.inbound,
+                inbound: &mut self.pipeline.inbound,
                 shared: &self.shared,
             };
             self.router
@@ -331,7 +331,7 @@ impl EventLoop {
             .load(Ordering::Relaxed);
         if n != self.woken_at {
             self.woken_at = n;
-            self.p.wake();
+            self.pipeline.wake();
         }
     }
 
@@ -398,7 +398,7 @@ impl EventLoop {
         };
         let metrics = &self.shared.metrics;
         let mut publisher = Publisher {
-            inbound: &mut self.p.inbound,
+            inbound: &mut self.pipeline.inbound,
             shared: &self.shared,
         };
         let mut publish = |slot: InSlot| publisher.publish(slot);
@@ -631,7 +631,7 @@ impl EventLoop {
             mono_ns,
             last_latency_seq: &mut self.last_latency_seq,
         };
-        let n = self.p.outbound.drain(self.batch, &mut route);
+        let n = self.pipeline.outbound.drain(self.batch, &mut route);
         self.shared
             .metrics
             .outbound_consumed

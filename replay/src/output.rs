@@ -19,7 +19,7 @@
 
 use engine::{Directory, Event, Lots, Side, SymbolId, Ticks};
 use std::fmt::Write as _;
-use wire::json::encode_event;
+use wire::json::{encode_event, ObjectWriter};
 
 /// Appends one event as a JSON line (newline included); `seq` is the input
 /// that caused it.
@@ -74,7 +74,8 @@ pub fn push_level(
     }
 }
 
-/// A JSON object written key by key, in order.
+/// A JSON object written key by key, in order (the wire crate's writer,
+/// wrapped as a builder).
 pub struct Obj {
     s: String,
 }
@@ -87,36 +88,28 @@ impl Default for Obj {
 
 impl Obj {
     pub fn new() -> Obj {
-        Obj {
-            s: String::from("{"),
-        }
-    }
-
-    fn key(&mut self, k: &str) {
-        if self.s.len() > 1 {
-            self.s.push(',');
-        }
-        self.s.push_str(&serde_json::Value::from(k).to_string());
-        self.s.push(':');
+        let mut s = String::new();
+        let _ = ObjectWriter::open(&mut s);
+        Obj { s }
     }
 
     /// `"k":<v as JSON>`.
-    pub fn field(mut self, k: &str, v: impl Into<serde_json::Value>) -> Obj {
-        self.key(k);
-        self.s.push_str(&v.into().to_string());
-        self
+    pub fn field(self, k: &str, v: impl Into<serde_json::Value>) -> Obj {
+        let json = v.into().to_string();
+        self.raw(k, &json)
     }
 
     /// `"k":<json>` where `json` is already JSON text.
     pub fn raw(mut self, k: &str, json: &str) -> Obj {
-        self.key(k);
-        self.s.push_str(json);
+        let first = self.s.len() == 1;
+        ObjectWriter::resume(&mut self.s, first).raw(k, json);
         self
     }
 
-    pub fn finish(mut self) -> String {
-        self.s.push('}');
-        self.s
+    pub fn finish(self) -> String {
+        let mut s = self.s;
+        ObjectWriter::resume(&mut s, false).close();
+        s
     }
 }
 

@@ -14,16 +14,31 @@ use std::fmt::Write as _;
 // Encoding
 // ---------------------------------------------------------------------------
 
-/// Appends a JSON object field by field to the caller's buffer.
-struct Obj<'o> {
+/// Appends a JSON object field by field to the caller's buffer: the one
+/// JSON object writer of the project (reports here, tool output in replay).
+pub struct ObjectWriter<'o> {
     out: &'o mut String,
     first: bool,
 }
 
-impl<'o> Obj<'o> {
-    fn open(out: &'o mut String) -> Obj<'o> {
+type Obj<'o> = ObjectWriter<'o>;
+
+impl<'o> ObjectWriter<'o> {
+    /// Writes `{` and starts the first field.
+    pub fn open(out: &'o mut String) -> ObjectWriter<'o> {
         out.push('{');
-        Obj { out, first: true }
+        ObjectWriter { out, first: true }
+    }
+
+    /// Goes on with an object already open in `out` (`first`: no field yet).
+    pub fn resume(out: &'o mut String, first: bool) -> ObjectWriter<'o> {
+        ObjectWriter { out, first }
+    }
+
+    /// `"key":<json>`, the key escaped, `json` already JSON text.
+    pub fn raw(&mut self, key: &str, json: &str) {
+        self.key_escaped(key);
+        self.out.push_str(json);
     }
 
     /// `key` is a static field name: plain ASCII, nothing to escape.
@@ -96,7 +111,8 @@ impl<'o> Obj<'o> {
         Obj::open(self.out)
     }
 
-    fn close(self) {
+    /// Writes `}`.
+    pub fn close(self) {
         self.out.push('}');
     }
 }
