@@ -1,5 +1,5 @@
 //! A small blocking client of the binary TCP protocol
-//! ([`crate::codec::binary`], `docs/protocol.md`), for benchmarks, examples,
+//! ([`crate::binary`], `docs/protocol.md`), for benchmarks, examples,
 //! tests and tools.
 //!
 //! What it owns: one `TcpStream` (TCP_NODELAY on), a read buffer that
