@@ -13,11 +13,11 @@
 //! An argument that does not start with `-` runs only the scenarios whose
 //! file name contains it.
 
-use conformance::{run_scenario, EngineTarget, Scenario};
 use engine::Limits;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use testkit::conformance::{run_scenario, EngineTarget, Scenario};
 
 /// The last panic's message and location, recorded by the panic hook so that
 /// an engine panic shows as one FAIL line instead of a backtrace.

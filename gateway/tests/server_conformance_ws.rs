@@ -10,11 +10,11 @@
 
 mod e2e;
 
-use conformance::{run_scenario, EngineTarget, Scenario};
 use e2e::scenario::WsTarget;
 use engine::Limits;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use testkit::conformance::{run_scenario, EngineTarget, Scenario};
 
 fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -19,7 +19,7 @@ fn apply_levels(book: &mut Side, levels: &Value) {
             l[0].as_str().unwrap().to_string(),
             l[1].as_str().unwrap().to_string(),
         );
-        if conformance::decimal_eq(&q, "0") {
+        if testkit::conformance::decimal_eq(&q, "0") {
             book.remove(&p);
         } else {
             book.insert(p, q);

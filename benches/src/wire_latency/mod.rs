@@ -42,13 +42,12 @@ use engine::{
     Role, Side, Stp, SymbolSpec, Tif, TxId,
 };
 use serde_json::{json, Map, Value};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use wire::binary::{encode_event_bin, encode_request, ReplyBody};
 use wire::client::{limit_order, Client};
 use wire::{Op, Request, TraderOp};

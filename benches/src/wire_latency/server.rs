@@ -1,6 +1,9 @@
 //! The `ringex` server process the benchmark measures.
 
 use super::*;
+#[cfg(test)]
+pub(super) use testkit::server::parse_listening;
+use testkit::server::RingexProcess;
 
 // ---------------------------------------------------------------------------
 // The server process
@@ -8,23 +11,10 @@ use super::*;
 
 /// A running `ringex` on a temporary data dir; stopped when dropped.
 pub struct Server {
-    child: Child,
+    process: RingexProcess,
     pub http: SocketAddr,
     pub tcp: SocketAddr,
     _dir: tempfile::TempDir,
-}
-
-pub(super) fn parse_listening(line: &str) -> Option<(SocketAddr, SocketAddr)> {
-    let rest = line.split("ringex listening: http://").nth(1)?;
-    let http = rest.split_whitespace().next()?.parse().ok()?;
-    let tcp = line
-        .split("binary TCP ")
-        .nth(1)?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
-    Some((http, tcp))
 }
 
 impl Server {
@@ -41,92 +31,36 @@ impl Server {
              [journal]\nsegment_mb = 64\n",
         )
         .map_err(|e| e.to_string())?;
-        let mut child = std::process::Command::new(path)
-            .arg("--config")
-            .arg(&cfg)
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .args(["--http-addr", "127.0.0.1:0", "--tcp-addr", "127.0.0.1:0"])
-            .args(["--no-demo", "--admin-key", admin_key, "--profile", profile])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("start {}: {e}", path.display()))?;
-        let out = child.stdout.take().ok_or("no stdout")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        // Reads the server's stdout for as long as it runs: the address line
-        // first, then passes warnings on (an unread pipe would block it).
-        std::thread::spawn(move || {
-            let mut tx = Some(tx);
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if let Some(a) = parse_listening(&line) {
-                    if let Some(t) = tx.take() {
-                        let _ = t.send(a);
-                    }
-                } else if line.contains("WARN") || line.contains("ERROR") {
-                    eprintln!("ringex: {line}");
-                }
-            }
-        });
-        let mut server = Server {
-            child,
-            http: "127.0.0.1:0".parse().expect("addr"),
-            tcp: "127.0.0.1:0".parse().expect("addr"),
+        let process = RingexProcess::start(
+            path,
+            &cfg,
+            &dir.path().join("data"),
+            &["--no-demo", "--admin-key", admin_key, "--profile", profile],
+            "warn",
+            true,
+            Duration::from_secs(60),
+        )?;
+        Ok(Server {
+            http: process.http,
+            tcp: process.tcp,
+            process,
             _dir: dir,
-        };
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok((http, tcp)) => {
-                server.http = http;
-                server.tcp = tcp;
-                Ok(server)
-            }
-            Err(_) => Err(match server.child.try_wait() {
-                Ok(Some(st)) => format!("server exited before listening: {st}"),
-                _ => "server did not say where it listens within 60 s".into(),
-            }),
-        }
+        })
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.pid().unwrap_or(0)
     }
 
     /// SIGTERM (intake stops, rings drain, snapshot), then a kill after 20 s.
     pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        if let Ok(Some(_)) = self.child.try_wait() {
-            return;
-        }
-        let pid = self.child.id().to_string();
-        let termed = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if termed {
-            let t = Instant::now();
-            while t.elapsed() < Duration::from_secs(20) {
-                if let Ok(Some(_)) = self.child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.terminate(Duration::from_secs(20));
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.shutdown();
+        self.process.terminate(Duration::from_secs(20));
     }
 }
 

@@ -13,12 +13,12 @@ pub mod scenario;
 
 use serde_json::{json, Value};
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
+use testkit::server::RingexProcess;
 use tungstenite::{Message, WebSocket};
 
 /// The admin key every test server gets.
@@ -40,18 +40,14 @@ inbound_size = 4096
 outbound_size = 16384
 ";
 
-/// Lines of server output kept for the failure report.
-const LOG_LINES_KEPT: usize = 400;
-
 /// A running `ringex`; killed (SIGKILL) when dropped.
 pub struct Server {
-    child: Option<Child>,
+    process: RingexProcess,
     pub http: SocketAddr,
     pub tcp: SocketAddr,
     /// Holds `ringex.toml` and the data dir.
     pub root: PathBuf,
     pub data_dir: PathBuf,
-    log: Arc<Mutex<VecDeque<String>>>,
 }
 
 /// A fresh temp dir and a server started in it.
@@ -64,36 +60,6 @@ pub fn start_fresh(extra_config: &str) -> (tempfile::TempDir, Server) {
     (dir, srv)
 }
 
-fn keep_lines(
-    src: impl Read + Send + 'static,
-    log: Arc<Mutex<VecDeque<String>>>,
-    tx: Option<mpsc::Sender<String>>,
-) {
-    std::thread::spawn(move || {
-        for line in BufReader::new(src).lines() {
-            let Ok(line) = line else { break };
-            if let Some(tx) = &tx {
-                if line.starts_with("ringex listening:") {
-                    let _ = tx.send(line.clone());
-                }
-            }
-            if let Ok(mut l) = log.lock() {
-                if l.len() == LOG_LINES_KEPT {
-                    l.pop_front();
-                }
-                l.push_back(line);
-            }
-        }
-    });
-}
-
-/// The two addresses of `ringex listening: http://A (WebSocket ws://A/ws), binary TCP B`.
-fn parse_listening(line: &str) -> Option<(SocketAddr, SocketAddr)> {
-    let http = line.split("http://").nth(1)?.split_whitespace().next()?;
-    let tcp = line.split("binary TCP ").nth(1)?.trim();
-    Some((http.parse().ok()?, tcp.parse().ok()?))
-}
-
 impl Server {
     /// Starts `ringex` on `root/data` with `root/ringex.toml` holding
     /// [`TEST_CONFIG`] plus `extra_config`, ports 0 on 127.0.0.1, the admin
@@ -102,103 +68,53 @@ impl Server {
         let config = root.join("ringex.toml");
         std::fs::write(&config, format!("{TEST_CONFIG}\n{extra_config}\n")).expect("write config");
         let data_dir = root.join("data");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ringex"))
-            .arg("--config")
-            .arg(&config)
-            .arg("--data-dir")
-            .arg(&data_dir)
-            .args(["--http-addr", "127.0.0.1:0", "--tcp-addr", "127.0.0.1:0"])
-            .args(["--admin-key", ADMIN_KEY, "--no-demo"])
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn ringex");
-        let log = Arc::new(Mutex::new(VecDeque::new()));
-        let (tx, rx) = mpsc::channel();
-        keep_lines(child.stdout.take().expect("stdout"), log.clone(), Some(tx));
-        keep_lines(child.stderr.take().expect("stderr"), log.clone(), None);
-        let line = rx.recv_timeout(Duration::from_secs(30));
-        let addrs = line.as_deref().ok().and_then(parse_listening);
-        let Some((http, tcp)) = addrs else {
-            let _ = child.kill();
-            let _ = child.wait();
-            std::thread::sleep(Duration::from_millis(100));
-            let tail = log
-                .lock()
-                .map(|l| l.iter().cloned().collect::<Vec<_>>().join("\n"))
-                .unwrap_or_default();
-            panic!("ringex did not start (listening line: {line:?}); its output:\n{tail}");
-        };
+        let process = RingexProcess::start(
+            Path::new(env!("CARGO_BIN_EXE_ringex")),
+            &config,
+            &data_dir,
+            &["--admin-key", ADMIN_KEY, "--no-demo"],
+            "info",
+            false,
+            Duration::from_secs(30),
+        )
+        .unwrap_or_else(|e| panic!("ringex did not start: {e}"));
         Server {
-            child: Some(child),
-            http,
-            tcp,
+            http: process.http,
+            tcp: process.tcp,
+            process,
             root: root.to_path_buf(),
             data_dir,
-            log,
         }
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.as_ref().expect("server running").id()
+        self.process.pid().expect("server running")
     }
 
     /// The last lines the server printed (at most 400).
     pub fn log_tail(&self) -> String {
-        self.log_last(LOG_LINES_KEPT)
+        self.process.log_tail()
     }
 
     /// The last `n` lines the server printed.
     pub fn log_last(&self, n: usize) -> String {
-        self.log
-            .lock()
-            .map(|l| {
-                let skip = l.len().saturating_sub(n);
-                l.iter().skip(skip).cloned().collect::<Vec<_>>().join("\n")
-            })
-            .unwrap_or_default()
+        self.process.log_last(n)
     }
 
     /// `kill -9` and reap.
     pub fn kill9(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+        self.process.kill9();
     }
 
     /// Sends SIGTERM and waits (at most `wait`) for the exit; `None` if it
     /// did not exit in time (it is then killed).
     pub fn terminate(&mut self, wait: Duration) -> Option<ExitStatus> {
-        let mut c = self.child.take()?;
-        let sent = Command::new("kill")
-            .arg("-TERM")
-            .arg(c.id().to_string())
-            .status()
-            .expect("run kill");
-        assert!(sent.success(), "kill -TERM failed");
-        let deadline = Instant::now() + wait;
-        loop {
-            if let Ok(Some(st)) = c.try_wait() {
-                return Some(st);
-            }
-            if Instant::now() > deadline {
-                let _ = c.kill();
-                let _ = c.wait();
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.process.terminate(wait)
     }
 
     /// Is the process still running?
     pub fn running(&mut self) -> bool {
-        match &mut self.child {
-            Some(c) => matches!(c.try_wait(), Ok(None)),
-            None => false,
-        }
+        self.process.running()
     }
 
     /// A WebSocket on `/ws`, not logged in.
@@ -561,7 +477,8 @@ pub fn limit(side: &str, price: &str, qty: &str) -> Value {
 
 /// Decimal strings equal by value.
 pub fn dec_eq(a: &Value, b: &str) -> bool {
-    a.as_str().is_some_and(|a| conformance::decimal_eq(a, b))
+    a.as_str()
+        .is_some_and(|a| testkit::conformance::decimal_eq(a, b))
 }
 
 // ---------------------------------------------------------------------------

@@ -26,14 +26,14 @@
 //! its visible slice, followed from the reports it got.
 
 use super::{Server, Ws};
-use conformance::{
-    decimal_eq, is_counted_report, BalanceView, BookLevels, EngineTarget, Scenario, Sender, Target,
-};
 use engine::{Limits, UserId};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::str::FromStr;
+use testkit::conformance::{
+    decimal_eq, is_counted_report, BalanceView, BookLevels, EngineTarget, Scenario, Sender, Target,
+};
 
 /// A connection of the target: a user's or the admin's.
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
