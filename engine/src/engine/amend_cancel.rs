@@ -178,7 +178,7 @@ impl Engine {
         let (side, post_only, level) = (o.side, o.post_only, o.level);
         let (old_price, old_qty, filled, visible) = (o.price, o.qty, o.filled, o.visible);
         let old_rem = Lots::new(o.remaining());
-        let si = self.dir.hot(sym);
+        let si = self.dir.rules(sym);
         let s = sym.0 as usize;
         let book = &self.books[s];
         if book.halted {

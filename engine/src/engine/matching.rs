@@ -25,7 +25,7 @@ use super::orders::{push_tail, unlink, Order, OrderState};
 use super::Stamp;
 use crate::accounts::NIL;
 #[cfg(debug_assertions)]
-use crate::directory::Hot;
+use crate::directory::SymbolRules;
 use crate::*;
 
 /// The fields of an order that matching reads, copied small.
@@ -116,7 +116,7 @@ impl Engine {
             }
             let Some(best) = side.best() else { break };
             let px = best.price;
-            let si = self.dir.hot(o.symbol);
+            let si = self.dir.rules(o.symbol);
             if limit.is_none() && !si.in_band(o.side, px, band_ref) {
                 return self.close_incoming(st, idx, Reason::PriceOutOfBand, out);
             }
@@ -206,7 +206,7 @@ impl Engine {
         q: Lots,
         out: &mut Vec<Event>,
     ) {
-        let si = *self.dir.hot(sym);
+        let si = *self.dir.rules(sym);
         let quote_amt = (px.get() as i128 * q.get() as i128 * si.quote_per_tick_lot as i128) as i64;
         let base_amt = q.get() * si.base_per_lot;
         let (m, t) = (
@@ -354,7 +354,7 @@ impl Engine {
     /// What the accounts `a` and `b` (one account if the same) and the fee
     /// account hold of the base and of the quote of `si`.
     #[cfg(debug_assertions)]
-    fn held_by(&self, a: u32, b: u32, si: &Hot) -> [i128; 2] {
+    fn held_by(&self, a: u32, b: u32, si: &SymbolRules) -> [i128; 2] {
         let accts: &[u32] = if a == b { &[a] } else { &[a, b] };
         [si.base, si.quote].map(|asset| {
             let users: i128 = accts
@@ -371,7 +371,7 @@ impl Engine {
     /// The pair of the fill's funds check: nothing was created or lost
     /// between `held_before` and now, and no balance went negative.
     #[cfg(debug_assertions)]
-    fn check_fill_funds(&self, buyer: u32, seller: u32, si: &Hot, held_before: [i128; 2]) {
+    fn check_fill_funds(&self, buyer: u32, seller: u32, si: &SymbolRules, held_before: [i128; 2]) {
         assert_eq!(
             self.held_by(buyer, seller, si),
             held_before,
@@ -428,7 +428,7 @@ impl Engine {
     /// Releases what the order still has locked.
     pub(super) fn release(&mut self, idx: u32) {
         let o = &self.orders[idx as usize];
-        let si = self.dir.hot(o.symbol);
+        let si = self.dir.rules(o.symbol);
         let rem = Lots::new(o.remaining());
         let (asset, amt) = match (o.side, o.limit()) {
             (Side::Buy, Some(p)) => (si.quote, si.quote_units(p, rem).unwrap_or(0)),

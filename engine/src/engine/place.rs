@@ -42,7 +42,7 @@ impl Engine {
             return rej.emit(Reason::UnknownSymbol, out);
         };
         rej.symbol = Some(sym);
-        let si = self.dir.hot(sym);
+        let si = self.dir.rules(sym);
         let book = &self.books[sym.0 as usize];
         if book.halted {
             return rej.emit(Reason::MarketHalted, out);

@@ -89,7 +89,7 @@ impl Engine {
             for &(_, idx) in &trig {
                 self.push_report(out, st, idx, ExecType::Triggered, None, None);
                 let o = &self.orders[idx as usize];
-                let si = self.dir.hot(sym);
+                let si = self.dir.rules(sym);
                 if o.order_type.has_limit_price() && !si.in_band(o.side, o.price, band_ref) {
                     self.close_incoming(st, idx, Reason::PriceOutOfBand, out);
                 } else {
