@@ -8,11 +8,11 @@
 //! What must hold:
 //! - Every place consumes an order id, accepted or not, so ids are
 //!   predictable from the command stream alone.
-//! - Nothing changes before the last check passes; then the funds the order
-//!   needs move from available to locked in one step: a buy with a limit
-//!   price locks `price * qty` quote, every sell locks `qty` base, market and
-//!   stop-market buys lock nothing (they spend what is available as they
-//!   match).
+//! - Apart from that id, nothing changes before the last check passes; then
+//!   the funds the order needs move from available to locked in one step: a
+//!   buy with a limit price locks `price * qty` quote, every sell locks `qty`
+//!   base, market and stop-market buys lock nothing (they spend what is
+//!   available as they match).
 //! - An accepted order is reported `New` before anything else happens to
 //!   it; a stop then waits (see `stops`), anything else matches at once (see
 //!   `matching`), and the stops its trades reach trigger after it.

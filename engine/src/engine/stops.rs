@@ -6,7 +6,8 @@
 //! What must hold:
 //! - An untriggered stop is listed (open, cancellable) and sits in exactly
 //!   one of its book's `buy_stops`/`sell_stops`, keyed by (stop price,
-//!   order id); it is in no level and its funds are locked as for its limit.
+//!   order id); it is in no level, and what `place` locked for it stays
+//!   locked.
 //! - A buy stop triggers when the last price is at or above its stop price,
 //!   a sell stop when at or below. Stops that trigger together run oldest
 //!   first (by order id), each reported `Triggered` before it matches; their
