@@ -193,19 +193,28 @@ impl Ledger {
     /// Moves `amount` from available to locked; false (and nothing moved) if not enough.
     #[inline]
     pub fn lock(&mut self, acct: u32, asset: AssetId, amount: i64) -> bool {
+        debug_assert!(amount >= 0, "lock of {amount}");
         let b = self.at_mut(acct, asset);
         if b.available.get() < amount {
             return false;
         }
         b.available = Units::new(b.available.get() - amount);
         b.locked = Units::new(b.locked.get() + amount);
+        debug_assert!(b.available.get() >= 0 && b.locked.get() >= amount);
         true
     }
 
-    /// Moves `amount` from locked back to available.
+    /// Moves `amount` from locked back to available: the pair of
+    /// [`Ledger::lock`], never more than is locked.
     #[inline]
     pub fn unlock(&mut self, acct: u32, asset: AssetId, amount: i64) {
+        debug_assert!(amount >= 0, "unlock of {amount}");
         let b = self.at_mut(acct, asset);
+        debug_assert!(
+            b.locked.get() >= amount,
+            "unlock of {amount} with {} locked",
+            b.locked.get()
+        );
         b.locked = Units::new(b.locked.get() - amount);
         b.available = Units::new(b.available.get() + amount);
     }

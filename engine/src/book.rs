@@ -513,6 +513,12 @@ impl Book {
         }
     }
 
+    /// Is the best bid at or above the best ask? Never true at rest.
+    #[inline]
+    pub fn crossed(&self) -> bool {
+        matches!((self.bids.best_price, self.asks.best_price), (Some(b), Some(a)) if b >= a)
+    }
+
     #[inline]
     pub fn stops_mut(&mut self, side: Side) -> &mut BTreeMap<(i64, OrderId), u32> {
         match side {

@@ -37,10 +37,12 @@ pub struct SymbolInfo {
     pub band: Option<(i64, i64)>,
 }
 
-/// What matching needs of a symbol, small enough to copy on the hot path
-/// (a [`SymbolInfo`] is about 190 bytes, mostly names).
+/// A symbol's trading rules in engine integers (assets, tick and lot,
+/// minimum, conversion factors, fees, band): what matching needs of it,
+/// small enough to copy on the hot path (a [`SymbolInfo`] is about 190
+/// bytes, mostly names).
 #[derive(Copy, Clone, Debug)]
-pub(crate) struct Hot {
+pub(crate) struct SymbolRules {
     pub id: SymbolId,
     pub base: AssetId,
     pub quote: AssetId,
@@ -54,7 +56,7 @@ pub(crate) struct Hot {
     pub band: Option<(i64, i64)>,
 }
 
-impl Hot {
+impl SymbolRules {
     #[inline]
     pub fn price_to_ticks(&self, p: Fixed) -> Option<Ticks> {
         p.div_exact(self.tick).map(Ticks::new)
@@ -92,8 +94,8 @@ impl Hot {
 
 impl SymbolInfo {
     #[inline]
-    pub(crate) fn hot(&self) -> Hot {
-        Hot {
+    pub(crate) fn rules(&self) -> SymbolRules {
+        SymbolRules {
             id: self.id,
             base: self.base,
             quote: self.quote,
@@ -108,10 +110,10 @@ impl SymbolInfo {
         }
     }
     pub fn price_to_ticks(&self, p: Fixed) -> Option<Ticks> {
-        self.hot().price_to_ticks(p)
+        self.rules().price_to_ticks(p)
     }
     pub fn qty_to_lots(&self, q: Fixed) -> Option<Lots> {
-        self.hot().qty_to_lots(q)
+        self.rules().qty_to_lots(q)
     }
     pub fn ticks_to_fixed(&self, t: Ticks) -> Fixed {
         mul_fixed(self.spec.tick_size, t.get())
@@ -121,16 +123,16 @@ impl SymbolInfo {
     }
     /// Quote units for `lots` at `price`, `None` on overflow.
     pub fn quote_units(&self, price: Ticks, lots: Lots) -> Option<i64> {
-        self.hot().quote_units(price, lots)
+        self.rules().quote_units(price, lots)
     }
     /// Base units in `lots`, `None` on overflow.
     pub fn base_units(&self, lots: Lots) -> Option<i64> {
-        self.hot().base_units(lots)
+        self.rules().base_units(lots)
     }
     /// Is `price` inside the band around the reference price `reference`
     /// for an order on `side`? Always true without a band or a reference.
     pub fn in_band(&self, side: Side, price: Ticks, reference: Option<Ticks>) -> bool {
-        self.hot().in_band(side, price, reference)
+        self.rules().in_band(side, price, reference)
     }
 }
 
@@ -157,8 +159,8 @@ pub fn units_to_fixed(scale: u8, u: Units) -> Fixed {
 pub struct Directory {
     assets: Vec<AssetInfo>,
     symbols: Vec<SymbolInfo>,
-    /// `symbols[i].hot()`, computed once.
-    hots: Vec<Hot>,
+    /// `symbols[i].rules()`, computed once.
+    rules: Vec<SymbolRules>,
     asset_ids: FxHashMap<Name, AssetId>,
     symbol_ids: FxHashMap<Name, SymbolId>,
 }
@@ -178,10 +180,10 @@ impl Directory {
     pub fn symbol(&self, id: SymbolId) -> &SymbolInfo {
         &self.symbols[id.0 as usize]
     }
-    /// What matching needs of a symbol.
+    /// A symbol's trading rules, as matching reads them.
     #[inline]
-    pub(crate) fn hot(&self, id: SymbolId) -> &Hot {
-        &self.hots[id.0 as usize]
+    pub(crate) fn rules(&self, id: SymbolId) -> &SymbolRules {
+        &self.rules[id.0 as usize]
     }
     #[inline]
     pub fn asset_id(&self, name: &Name) -> Option<AssetId> {
@@ -228,7 +230,7 @@ impl Directory {
         let id = SymbolId(self.symbols.len() as u32);
         let info = SymbolInfo { id, ..info };
         self.symbols.push(info);
-        self.hots.push(info.hot());
+        self.rules.push(info.rules());
         self.symbol_ids.insert(spec.symbol, id);
         Ok(id)
     }
@@ -319,11 +321,11 @@ impl Directory {
             .map(|(i, a)| (a.name, AssetId(i as u16)))
             .collect();
         let symbol_ids = symbols.iter().map(|s| (s.spec.symbol, s.id)).collect();
-        let hots = symbols.iter().map(|s| s.hot()).collect();
+        let rules = symbols.iter().map(|s| s.rules()).collect();
         Directory {
             assets,
             symbols,
-            hots,
+            rules,
             asset_ids,
             symbol_ids,
         }

@@ -18,23 +18,23 @@
 
 mod accounts;
 mod book;
-mod codec;
 mod command;
 mod directory;
 mod engine;
 mod event;
 mod invariants;
+mod journal_codec;
 pub mod market_data;
 mod snapshot;
 mod types;
 
 pub use accounts::Balance;
 pub use book::L2Book;
-pub use codec::{decode_command, encode_command, CodecError, COMMAND_BYTES_MAX};
 pub use command::*;
 pub use directory::{units_to_fixed, AssetInfo, Directory, SymbolInfo};
-pub use engine::{ApplyError, Engine, Limits, UserInfo};
+pub use engine::{ApplyError, Engine, EngineLimits, Limits, UserInfo};
 pub use event::*;
 pub use invariants::InvariantError;
+pub use journal_codec::{decode_command, encode_command, CodecError, COMMAND_BYTES_MAX};
 pub use snapshot::SnapshotError;
 pub use types::*;

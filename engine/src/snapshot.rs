@@ -31,7 +31,7 @@ impl std::error::Error for SnapshotError {}
 #[derive(Encode, Decode)]
 struct Snap {
     version: u32,
-    limits: Limits,
+    limits: EngineLimits,
     last_seq: u64,
     last_ts: u64,
     next_order_id: u64,

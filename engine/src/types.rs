@@ -47,10 +47,6 @@ macro_rules! int_newtype {
             pub fn checked_sub(self, o: Self) -> Option<Self> {
                 self.0.checked_sub(o.0).map($name)
             }
-            #[inline]
-            pub fn is_positive(self) -> bool {
-                self.0 > 0
-            }
         }
 
         impl fmt::Debug for $name {
@@ -156,13 +152,6 @@ impl Fixed {
         self.div_exact(Fixed::new(1, scale))
     }
 
-    /// `self * k` as an exact [`Fixed`] (same scale), when it fits.
-    pub fn mul_int(self, k: i64) -> Option<Fixed> {
-        self.mantissa
-            .checked_mul(k)
-            .map(|m| Fixed::new(m, self.scale))
-    }
-
     /// The value with trailing zeros of the mantissa removed (`1.500` -> `1.5`).
     pub fn normalized(self) -> Fixed {
         let mut f = self;
@@ -171,14 +160,6 @@ impl Fixed {
             f.scale -= 1;
         }
         f
-    }
-
-    /// Compares by value.
-    pub fn cmp_value(self, other: Fixed) -> std::cmp::Ordering {
-        let s = self.scale.max(other.scale).min(FIXED_SCALE_MAX);
-        let a = self.mantissa as i128 * POW10[(s.saturating_sub(self.scale)) as usize];
-        let b = other.mantissa as i128 * POW10[(s.saturating_sub(other.scale)) as usize];
-        a.cmp(&b)
     }
 }
 
