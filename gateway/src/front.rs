@@ -927,6 +927,14 @@ impl Front {
             }
         };
         let path = req.path.as_str();
+        if let (Some((ctype, body)), "GET") = (crate::web::asset(path), req.method.as_str()) {
+            if let Some(s) = self.sessions.get_mut(&sid) {
+                self.b.clear();
+                crate::web::response(ctype, body, keep, &mut self.b);
+                s.out.push_bytes(&self.b);
+            }
+            return;
+        }
         match (req.method.as_str(), path) {
             ("GET", "/healthz") => {
                 return respond(

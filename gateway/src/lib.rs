@@ -19,3 +19,4 @@ pub mod metrics;
 pub mod net;
 pub mod pipeline;
 pub mod session;
+pub mod web;
