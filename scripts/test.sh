@@ -68,6 +68,7 @@ start_demo_server() {
   cargo build --release -q -p gateway --bin ringex
   DEMO_DIR=$(mktemp -d -t ringex-web-e2e.XXXXXX)
   on_exit "rm -rf '$DEMO_DIR'"
+  : >"$DEMO_DIR/out.log"
   RUST_LOG=warn target/release/ringex --data-dir "$DEMO_DIR/data" \
     --http-addr 127.0.0.1:0 --tcp-addr 127.0.0.1:0 >"$DEMO_DIR/out.log" 2>&1 &
   DEMO_PID=$!

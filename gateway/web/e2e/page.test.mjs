@@ -25,6 +25,7 @@ if (typeof WebSocket === 'undefined') {
   process.exit(2);
 }
 mkdirSync(OUT, { recursive: true });
+rmSync(join(OUT, 'failure.png'), { force: true });
 
 const log = []; // the browser's console, page errors and failed requests
 let step = 'start';
@@ -122,7 +123,7 @@ async function main() {
     await wait(() => document.querySelectorAll('#orders tr[data-id]').length === 2, null, 'two open orders');
     await wait(() => document.querySelector('#book-bids tr[data-price="100"] td:nth-child(2)')?.textContent === '1.0000', null, 'bid 100 x 1 in the book');
     await wait(() => !!document.querySelector('#book-bids tr[data-price="99"]'), null, 'bid 99 in the book');
-    const [idB, idA] = await page.$$eval('#orders tr[data-id]', (rs) => rs.map((r) => Number(r.dataset.id)));
+    let [idB, idA] = await page.$$eval('#orders tr[data-id]', (rs) => rs.map((r) => Number(r.dataset.id)));
 
     step = 'trade from a second session';
     await counterparty.opened;
@@ -160,6 +161,45 @@ async function main() {
     await page.click(`#orders tr[data-id="${idB}"] button:has-text("Cancel")`);
     await wait((id) => !document.querySelector(`#orders tr[data-id="${id}"]`), idB, 'order B gone from open orders');
     await wait(() => !document.querySelector('#book-bids tr[data-price="99.5"]'), null, 'bid 99.5 gone from the book');
+
+    step = 'stop-limit, iceberg and post-only orders';
+    await page.selectOption('#f-type', 'stop_limit');
+    await page.click('#f-sell');
+    await page.fill('#f-stop', '95');
+    await page.fill('#f-price', '94.5');
+    await page.fill('#f-qty', '0.1');
+    await page.click('#f-submit');
+    await wait(() => [...document.querySelectorAll('#orders tr[data-id]')].some((r) => r.innerText.includes('stop limit') && r.children[5].textContent === '95.00'), null, 'stop-limit sell listed with its stop price');
+    if (await page.isVisible('#f-display')) throw new Error('the iceberg field belongs to limit orders only');
+    await page.selectOption('#f-type', 'limit');
+    await page.click('#f-buy');
+    await page.fill('#f-price', '97');
+    await page.fill('#f-qty', '1');
+    await page.fill('#f-display', '0.2');
+    await page.check('#f-post');
+    await page.click('#f-submit');
+    await wait(() => document.querySelector('#book-bids tr[data-price="97"] td:nth-child(2)')?.textContent === '0.2000', null, 'iceberg shows 0.2 of 1 at 97');
+    await page.fill('#f-display', '');
+    await page.uncheck('#f-post');
+    await page.fill('#f-price', '105');
+    await page.check('#f-post');
+    await page.click('#f-submit');
+    await wait(() => /post_only/.test(document.querySelector('#order-msg.err')?.textContent ?? ''), null, 'a crossing post-only buy is canceled, the reason next to the form');
+    await page.uncheck('#f-post');
+    await page.click('#cancel-all');
+    await wait(() => document.querySelector('#orders tr.empty') && !document.querySelector('#book-bids tr'), null, 'cancel all empties open orders and the bids');
+    // That took order A too: place it again for the rest.
+    await page.fill('#f-price', '100');
+    await page.fill('#f-qty', '0.6');
+    await page.click('#f-submit');
+    await wait(() => document.querySelectorAll('#orders tr[data-id]').length === 1, null, 'one open order again');
+    idA = await page.$eval('#orders tr[data-id]', (r) => Number(r.dataset.id));
+
+    step = 'symbol picker';
+    await page.selectOption('#symbol', 'ETH-USD');
+    await wait(() => window.ringex.book.ready && document.querySelector('#book-spread').textContent === 'no spread' && document.querySelector('#legend').textContent === 'no trades yet' && !document.querySelector('#tape tr'), null, 'ETH-USD: empty book, chart and tape');
+    await page.selectOption('#symbol', 'BTC-USD');
+    await wait(() => window.ringex.book.ready && !!document.querySelector('#book-asks tr[data-price="105"]') && document.querySelector('#legend').dataset.close === '100', null, 'back on BTC-USD');
 
     step = 'interval picker and reload';
     await page.click('#intervals button[data-iv="1h"]');
