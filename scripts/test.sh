@@ -3,8 +3,9 @@
 # the trading page's end-to-end test in headless Chromium against a freshly
 # started demo server (stopped at exit).
 #
-#   scripts/test.sh              everything
-#   SKIP_WEB_E2E=1 scripts/test.sh   only the Rust tests
+#   scripts/test.sh          everything
+#   scripts/test.sh rust     only the Rust tests (as does SKIP_WEB_E2E=1)
+#   scripts/test.sh web      only the page: bundle check and browser test
 #
 # Later services (PostgreSQL for history, NATS) get started in the marked
 # hooks below; each hook registers its own cleanup with `on_exit`.
@@ -98,6 +99,17 @@ stop_demo_server() {
   DEMO_PID=
 }
 
+# The committed bundle must be the build of the committed sources.
+web_bundle_check() {
+  say "web bundle: npm run build, then compare with the committed dist/"
+  (cd "$WEB" && npm run -s build)
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && ! git diff --quiet -- "$WEB/dist"; then
+    git diff --stat -- "$WEB/dist"
+    echo "gateway/web/dist is not the build of gateway/web/src: commit the rebuilt dist/" >&2
+    return 1
+  fi
+}
+
 web_e2e() {
   start_demo_server
   say "web page end-to-end test (headless chromium)"
@@ -109,16 +121,20 @@ web_e2e() {
   fi
 }
 
-if [[ -z ${SKIP_WEB_E2E:-} ]]; then
+WHAT=${1:-all}
+[[ -n ${SKIP_WEB_E2E:-} && $WHAT == all ]] && WHAT=rust
+case $WHAT in all | rust | web) ;; *) echo "usage: $0 [all|rust|web]" >&2; exit 2 ;; esac
+if [[ $WHAT != rust ]]; then
   install_chromium
   install_node_deps
 fi
 start_postgres
 start_nats
-rust_tests
-if [[ -n ${SKIP_WEB_E2E:-} ]]; then
-  echo "== web e2e skipped (SKIP_WEB_E2E is set)"
+[[ $WHAT == web ]] || rust_tests
+if [[ $WHAT == rust ]]; then
+  echo "== web e2e skipped"
 else
+  web_bundle_check
   web_e2e
 fi
-say "all tests passed"
+say "tests passed ($WHAT)"
