@@ -14,3 +14,4 @@ pub mod http;
 pub mod net;
 pub mod router;
 pub mod session;
+pub mod web;

@@ -107,6 +107,14 @@ impl Router {
             }
         };
         let path = req.path.as_str();
+        if let (Some((ctype, body)), "GET") = (crate::web::asset(path), req.method.as_str()) {
+            if let Some(s) = self.sessions.get_mut(&sid) {
+                self.bytes_buf.clear();
+                crate::web::response(ctype, body, keep, &mut self.bytes_buf);
+                s.out.push_bytes(&self.bytes_buf);
+            }
+            return;
+        }
         match (req.method.as_str(), path) {
             ("GET", "/healthz") => {
                 return respond(
