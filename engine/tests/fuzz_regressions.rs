@@ -108,3 +108,16 @@ fn buy_whose_notional_overflows_i128_is_rejected() {
     );
     assert!(rejected(&ev), "{ev:?}");
 }
+
+/// fuzz/snapshot: a snapshot payload whose asset table claims ~61 GB. The
+/// loader tried to allocate it and the process aborted; it must be refused.
+#[test]
+fn snapshot_with_a_huge_table_length_is_refused() {
+    let bytes = include_bytes!("fuzz_inputs/snapshot-huge-table.bin");
+    let err = Engine::from_snapshot_bytes(bytes).err().expect("refused");
+    assert!(err.to_string().contains("decode"), "{err}");
+    // A real snapshot still loads.
+    let e = engine();
+    let again = Engine::from_snapshot_bytes(&e.snapshot_bytes()).unwrap();
+    assert_eq!(again.state_hash(), e.state_hash());
+}
