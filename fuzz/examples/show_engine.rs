@@ -11,7 +11,10 @@ fn main() {
     };
     let mut kinds = ringex_fuzz::setup();
     let n_setup = kinds.len();
-    kinds.extend(ringex_fuzz::commands(&mut ringex_fuzz::Bytes::new(rest), 2000));
+    kinds.extend(ringex_fuzz::commands(
+        &mut ringex_fuzz::Bytes::new(rest),
+        2000,
+    ));
     let mut e = Engine::new(Limits::default());
     let mut out = Vec::new();
     for (i, k) in kinds.iter().enumerate() {
