@@ -101,7 +101,11 @@ fn a_full_disk_is_an_append_error_and_appends_resume_when_space_is_back() {
         written as usize * journal::frame_len(payload.len()) > SEG as usize,
         "the spare segment was used before the error ({written} records)"
     );
-    assert_eq!(w.next_seq(), seq, "a failed append leaves the writer as it was");
+    assert_eq!(
+        w.next_seq(),
+        seq,
+        "a failed append leaves the writer as it was"
+    );
 
     // Space is back: the same append succeeds, and the journal rolls on.
     std::fs::remove_file(filler).unwrap();
@@ -127,7 +131,9 @@ fn opening_a_journal_on_a_full_disk_is_an_error_not_a_crash() {
     let filler = fill(&mnt);
     let mut cfg = JournalConfig::new(&mnt);
     cfg.segment_bytes = 1 << 20;
-    let err = Journal::open(cfg.clone()).err().expect("no room for a segment");
+    let err = Journal::open(cfg.clone())
+        .err()
+        .expect("no room for a segment");
     assert!(err.to_string().contains("No space left"), "{err}");
     std::fs::remove_file(filler).unwrap();
     let (mut w, _) = Journal::open(cfg).expect("opens once there is room");
