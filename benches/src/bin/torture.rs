@@ -7,8 +7,9 @@
 //! threads, and `kill -9`s it at a moment that depends on the cycle's kind:
 //!
 //! - `random`: after a random delay;
-//! - `snapshot`: a few milliseconds after asking for a snapshot, so the kill
-//!   lands while the snapshot file is being written;
+//! - `snapshot`: the moment the snapshot asked for shows up as a temporary
+//!   file (it is being written), or just after it is written when that was
+//!   too quick to see;
 //! - `rollover`: the moment a new journal segment appears (segments are
 //!   1 MiB, so they roll every few thousand orders);
 //! - `fsync`: like `random`, with `journal.durability = "fsync"`.
@@ -458,6 +459,21 @@ fn journaled(bin: &Path, dir: &str, from: u64) -> Result<(u64, HashSet<(u64, Str
     Ok((last, places))
 }
 
+/// (temporary, finished) snapshot files in the data dir.
+fn snapshot_files(data: &Path) -> (usize, usize) {
+    let names: Vec<String> = std::fs::read_dir(data.join("snapshots"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    (
+        names.iter().filter(|n| n.ends_with(".tmp")).count(),
+        names.iter().filter(|n| n.ends_with(".snap")).count(),
+    )
+}
+
 fn segments(data: &Path) -> usize {
     std::fs::read_dir(data.join("journal"))
         .map(|d| {
@@ -520,10 +536,24 @@ fn cycle(ctx: &mut Ctx, i: u32, rng: &mut SplitMix64) -> Result<(u64, u64, Strin
         }
         Kind::Snapshot => {
             std::thread::sleep(Duration::from_millis(50 + rng.below(ctx.max_run_ms / 2)));
+            let before = snapshot_files(&ctx.data);
             adm.request(Op::Snapshot).map_err(|e| e.to_string())?;
-            let us = rng.below(20_000);
-            std::thread::sleep(Duration::from_micros(us));
-            note = format!(" kill {us}us after snapshot op");
+            // Kill as soon as the snapshot's temporary file shows up (it is
+            // being written), or when it is done if that was too quick to see.
+            let deadline = Instant::now() + Duration::from_secs(5);
+            note = loop {
+                let (tmp, done) = snapshot_files(&ctx.data);
+                if tmp > 0 {
+                    break " kill while the snapshot file was being written".into();
+                }
+                if done > before.1 {
+                    break " kill just after a snapshot was written".into();
+                }
+                if Instant::now() > deadline {
+                    break " (no snapshot seen within 5 s)".into();
+                }
+                std::thread::sleep(Duration::from_micros(20));
+            };
         }
         Kind::Rollover => {
             let before = segments(&ctx.data);
@@ -549,18 +579,6 @@ fn cycle(ctx: &mut Ctx, i: u32, rng: &mut SplitMix64) -> Result<(u64, u64, Strin
         seen.overloaded += s.overloaded;
     }
     drop(srv);
-    if kind == Kind::Snapshot {
-        let partial = std::fs::read_dir(ctx.data.join("snapshots"))
-            .map(|d| {
-                d.filter_map(|e| e.ok())
-                    .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
-            })
-            .unwrap_or(false);
-        if partial {
-            note.push_str(" (a partial snapshot file was left)");
-        }
-    }
-
     // Offline, the server dead.
     let dir = ctx.data.to_string_lossy().into_owned();
     replay(&ctx.replay, &["verify", &dir])?;
