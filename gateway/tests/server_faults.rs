@@ -30,6 +30,14 @@ use std::time::{Duration, Instant};
 
 const SEG_MB: u64 = 1;
 
+/// The tests of this file run one at a time: each fills or remounts a file
+/// system under a loaded server, and they should not compete for the CPU.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn config() -> String {
     format!(
         "[journal]\nsegment_mb = {SEG_MB}\n\
@@ -183,6 +191,7 @@ fn full_disk_server(root: &Path) -> Option<(faults::Tmpfs, faults::Proc, std::pa
 
 #[test]
 fn full_journal_disk_stops_the_server_cleanly_and_a_restart_recovers_every_acknowledged_order() {
+    let _serial = serial();
     let root = tempfile::tempdir().unwrap();
     let Some((_fs, mut srv, filler)) = full_disk_server(root.path()) else {
         return;
@@ -198,8 +207,12 @@ fn full_journal_disk_stops_the_server_cleanly_and_a_restart_recovers_every_ackno
             // wants) is fine here too; the ignored test below checks it.
             assert!(
                 seen.errors.iter().any(|e| e == "unavailable"),
-                "the server neither stopped nor answered unavailable: {:?}",
-                &seen.errors[..seen.errors.len().min(5)]
+                "the server neither stopped nor answered unavailable: {:?} \
+                 ({} acknowledged, connection closed: {}); its log:\n{}",
+                &seen.errors[..seen.errors.len().min(5)],
+                seen.acked.len(),
+                seen.closed,
+                srv.log_text()
             );
             srv.terminate().expect("stops")
         }
@@ -242,6 +255,7 @@ fn full_journal_disk_stops_the_server_cleanly_and_a_restart_recovers_every_ackno
 #[test]
 #[ignore = "needs the pipeline to stop intake with `unavailable` on a journal write error (today it exits)"]
 fn full_journal_disk_answers_unavailable_keeps_sessions_up_and_resumes_when_space_is_back() {
+    let _serial = serial();
     let root = tempfile::tempdir().unwrap();
     let Some((_fs, mut srv, filler)) = full_disk_server(root.path()) else {
         return;
@@ -314,6 +328,7 @@ fn snapshots_fail_loudly_and_trading_goes_on(
     opts: &str,
     make_fail: fn(&faults::Tmpfs),
 ) {
+    let _serial = serial();
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("data");
     let Some(fs) = faults::Tmpfs::mount(&data.join("snapshots"), opts, what) else {
