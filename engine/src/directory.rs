@@ -68,7 +68,10 @@ impl SymbolRules {
     /// Quote units for `lots` at `price`, `None` on overflow.
     #[inline]
     pub fn quote_units(&self, price: Ticks, lots: Lots) -> Option<i64> {
-        let v = price.get() as i128 * lots.get() as i128 * self.quote_per_tick_lot as i128;
+        // Three i64 factors can overflow even an i128 (found by fuzzing).
+        let v = (price.get() as i128)
+            .checked_mul(lots.get() as i128)?
+            .checked_mul(self.quote_per_tick_lot as i128)?;
         i64::try_from(v).ok()
     }
     /// Base units in `lots`, `None` on overflow.

@@ -90,6 +90,16 @@ fn config() -> impl bincode::config::Config {
     bincode::config::standard()
 }
 
+/// At most this many bytes are claimed for tables being decoded at once: a
+/// damaged length field is refused instead of allocated (fuzzing found a
+/// payload asking for 61 GB, which aborted the process). Real tables are
+/// far smaller.
+const DECODE_LIMIT: usize = u32::MAX as usize;
+
+fn decode_config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<DECODE_LIMIT>()
+}
+
 impl SnapOrder {
     fn of(e: &Engine, idx: u32) -> SnapOrder {
         let o = &e.orders[idx as usize];
@@ -211,7 +221,7 @@ impl Engine {
 
     /// Rebuilds an engine from [`Engine::snapshot_bytes`], checking its invariants.
     pub fn from_snapshot_bytes(bytes: &[u8]) -> Result<Engine, SnapshotError> {
-        let (snap, used): (Snap, usize) = bincode::decode_from_slice(bytes, config())
+        let (snap, used): (Snap, usize) = bincode::decode_from_slice(bytes, decode_config())
             .map_err(|e| SnapshotError(format!("decode: {e}")))?;
         if used != bytes.len() {
             return Err(SnapshotError(format!(

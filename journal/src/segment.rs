@@ -132,11 +132,44 @@ pub(crate) fn create_spare(journal_dir: &Path, bytes: u64, prefault: bool) -> Re
         .map_err(|e| JournalError::io("creating", &path, e))?;
     file.set_len(bytes)
         .map_err(|e| JournalError::io("sizing", &path, e))?;
+    if let Err(e) = allocate(&file, bytes, &path) {
+        // Give back whatever part was allocated: the disk is full.
+        drop(file);
+        let _ = fs::remove_file(&path);
+        return Err(e);
+    }
     let mut map = map_write(&file, &path)?;
     if prefault {
         prefault_from(&mut map, 0);
     }
     Ok(Spare { file, map, path })
+}
+
+/// Reserves every block of `file` (`len` bytes) on the filesystem. A
+/// segment is written through a shared mapping, and a store into a page the
+/// filesystem cannot back (disk full) is a SIGBUS that kills the process;
+/// with the blocks reserved up front, a full disk is an ordinary error
+/// (`ErrorKind::StorageFull`) when a segment is created or opened instead.
+/// Where `posix_fallocate` is not available the file stays sparse.
+pub(crate) fn allocate(file: &File, len: u64, path: &Path) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let len = libc::off_t::try_from(len)
+            .map_err(|_| JournalError::Config(format!("segment of {len} bytes is too large")))?;
+        // SAFETY: a plain system call on a file descriptor `file` owns.
+        let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) };
+        if rc != 0 {
+            return Err(JournalError::io(
+                "allocating",
+                path,
+                std::io::Error::from_raw_os_error(rc),
+            ));
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (file, len, path);
+    Ok(())
 }
 
 /// Writes a zero into every page of `map` from the page holding `from` on.

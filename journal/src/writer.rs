@@ -33,8 +33,8 @@ use crate::format::{
 };
 use crate::reader::{JournalReader, Summary};
 use crate::segment::{
-    create_spare, list_segments, map_write, parse_segment_name, prefault_from, remove_temp_files,
-    segment_file_name, sync_dir, Spare, YIELD_EVERY,
+    allocate, create_spare, list_segments, map_write, parse_segment_name, prefault_from,
+    remove_temp_files, segment_file_name, sync_dir, Spare, YIELD_EVERY,
 };
 use engine::{encode_command, Command};
 use memmap2::{MmapMut, MmapRaw};
@@ -284,6 +284,12 @@ fn open_active(path: &Path) -> Result<Active> {
         .write(true)
         .open(path)
         .map_err(|e| JournalError::io("opening", path, e))?;
+    // A segment written before blocks were reserved may still be sparse.
+    let len = file
+        .metadata()
+        .map_err(|e| JournalError::io("reading metadata of", path, e))?
+        .len();
+    allocate(&file, len, path)?;
     let map = map_write(&file, path)?;
     Ok(Active {
         file,
