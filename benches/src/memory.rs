@@ -22,8 +22,8 @@
 
 use crate::results::{unix_s, ResultsWriter};
 use engine::{
-    Command, CommandKind, Engine, Event, ExecType, Fixed, KeyHash, Limits, Name, OrderType, Place,
-    Role, Side, Stp, SymbolSpec, Tif, TxId,
+    Command, CommandKind, Engine, EngineLimits, Event, ExecType, Fixed, KeyHash, Name, OrderType,
+    Place, Role, Side, Stp, SymbolSpec, Tif, TxId,
 };
 use replay::rng::SplitMix64;
 use serde_json::{json, Value};
@@ -138,7 +138,7 @@ pub fn measure(o: &Options) -> Result<MemoryResult, String> {
     let levels = o.levels.max(1) as u64;
     let users = o.users.max(1);
     let mut f = Feed {
-        engine: Engine::new(Limits::default()),
+        engine: Engine::new(EngineLimits::default()),
         events: Vec::with_capacity(64),
         seq: 0,
     };

@@ -36,7 +36,7 @@ use crate::latency::{
 };
 use crate::plot::{Panel, Series};
 use crate::results::{unix_s, ResultsWriter};
-use engine::{Engine, Event, ExecType, Limits};
+use engine::{Engine, EngineLimits, Event, ExecType};
 use journal::{Durability, Journal, JournalConfig};
 use pipeline::idle::IdleConfig;
 use pipeline::{try_publish, InSlot, Input, OutSlot, Output, Pipeline, PipelineConfig, Shared};
@@ -283,7 +283,7 @@ pub fn run_one(
         ..JournalConfig::new(tmp.path())
     };
     let (writer, _) = Journal::open(jc).map_err(|e| format!("journal: {e}"))?;
-    let engine = Engine::new(Limits::default());
+    let engine = Engine::new(EngineLimits::default());
     let pins = profile.pins();
     let cfg = PipelineConfig {
         inbound_size: o.inbound_size.next_power_of_two(),

@@ -72,10 +72,6 @@ pub struct EngineLimits {
     pub orders_per_symbol_max: usize,
 }
 
-/// The former name of [`EngineLimits`], kept while other crates move to the
-/// new one.
-pub type Limits = EngineLimits;
-
 impl Default for EngineLimits {
     fn default() -> Self {
         EngineLimits {

@@ -32,7 +32,7 @@ pub use accounts::Balance;
 pub use book::L2Book;
 pub use command::*;
 pub use directory::{units_to_fixed, AssetInfo, Directory, SymbolInfo};
-pub use engine::{ApplyError, Engine, EngineLimits, Limits, UserInfo};
+pub use engine::{ApplyError, Engine, EngineLimits, UserInfo};
 pub use event::*;
 pub use invariants::InvariantError;
 pub use journal_codec::{decode_command, encode_command, CodecError, COMMAND_BYTES_MAX};

@@ -44,7 +44,7 @@ fn engine() -> Engine {
             tx_id: TxId::new(&format!("u{u}")).unwrap(),
         });
     }
-    let mut e = Engine::new(Limits::default());
+    let mut e = Engine::new(EngineLimits::default());
     for k in kinds {
         apply(&mut e, k);
     }

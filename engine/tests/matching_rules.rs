@@ -620,10 +620,10 @@ fn deposits_and_withdrawals_are_idempotent_by_tx_id() {
 #[test]
 fn limits_are_enforced_with_clear_rejects() {
     let mut m = Sim::new();
-    m.e = Engine::new(Limits {
+    m.e = Engine::new(EngineLimits {
         orders_per_symbol_max: 2,
         users_max: 3,
-        ..Limits::default()
+        ..EngineLimits::default()
     });
     m.cmd(CommandKind::AddAsset {
         asset: name("BTC"),
@@ -661,7 +661,7 @@ fn limits_are_enforced_with_clear_rejects() {
 
 #[test]
 fn sequence_gaps_are_refused_and_time_is_clamped() {
-    let mut e = Engine::new(Limits::default());
+    let mut e = Engine::new(EngineLimits::default());
     let mut out = Vec::new();
     let c = |seq, ts| Command {
         seq,

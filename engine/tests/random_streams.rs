@@ -293,16 +293,16 @@ proptest! {
     #[test]
     fn invariants_hold_and_replay_is_exact(ops in proptest::collection::vec(op(), 1..250), cut in any::<prop::sample::Index>()) {
         let cmds = commands(&ops);
-        let mut a = Engine::new(Limits::default());
+        let mut a = Engine::new(EngineLimits::default());
         let ev_a = run(&mut a, &cmds);
-        let mut b = Engine::new(Limits::default());
+        let mut b = Engine::new(EngineLimits::default());
         let ev_b = run(&mut b, &cmds);
         prop_assert_eq!(&ev_a, &ev_b);
         prop_assert_eq!(a.state_hash(), b.state_hash());
 
         // Snapshot at a random point, restore, run the rest.
         let k = cut.index(cmds.len() + 1);
-        let mut c = Engine::new(Limits::default());
+        let mut c = Engine::new(EngineLimits::default());
         let ev_c1 = run(&mut c, &cmds[..k]);
         let mut d = Engine::from_snapshot_bytes(&c.snapshot_bytes()).unwrap();
         prop_assert_eq!(d.state_hash(), c.state_hash());
@@ -324,7 +324,7 @@ fn streams_exercise_the_interesting_paths() {
             .new_tree(&mut runner)
             .unwrap()
             .current();
-        let mut e = Engine::new(Limits::default());
+        let mut e = Engine::new(EngineLimits::default());
         for ev in run(&mut e, &commands(&ops)) {
             if let Event::Execution(r) = ev {
                 match r.exec_type {

@@ -2,7 +2,7 @@
 //! (stable is fine) rewrites fuzz/corpus/<target>/seed-*.
 
 use engine::*;
-use gateway::codec::{binary, json};
+use wire::{binary, json};
 use std::fs;
 use std::path::Path;
 use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
@@ -127,7 +127,7 @@ fn main() {
     put("websocket", "control", &s);
 
     // engine: a setup, some trading; snapshot seeds from the same engine.
-    let mut e = Engine::new(Limits::default());
+    let mut e = Engine::new(EngineLimits::default());
     let mut kinds = ringex_fuzz::setup();
     let trade: Vec<u8> = vec![
         0, 0, 1, 0, 1, 3, 3, 3, 3, 3, 0, 0, 0, // buy limit

@@ -1,7 +1,7 @@
 //! Prints the commands the `engine` target decodes from a fuzz input, one
 //! per line, up to the one that panics or breaks an invariant:
 //! `cargo run --example show_engine -- artifacts/engine/crash-...`.
-use engine::{Command, Engine, Limits};
+use engine::{Command, Engine, EngineLimits};
 
 fn main() {
     let path = std::env::args().nth(1).expect("input file");
@@ -15,7 +15,7 @@ fn main() {
         &mut ringex_fuzz::Bytes::new(rest),
         2000,
     ));
-    let mut e = Engine::new(Limits::default());
+    let mut e = Engine::new(EngineLimits::default());
     let mut out = Vec::new();
     for (i, k) in kinds.iter().enumerate() {
         let cmd = Command {

@@ -2,7 +2,7 @@
 //! reads): never panic, never claim more bytes than given, and a request that
 //! decodes and can be encoded again decodes to itself.
 #![no_main]
-use gateway::codec::binary;
+use wire::binary;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,7 +4,7 @@
 //! apply / snapshot / restore / apply gives the same events and state hash
 //! as applying everything in one go. Byte 0 picks where the snapshot is cut.
 #![no_main]
-use engine::{decode_command, encode_command, Command, CommandKind, Engine, Event, Limits};
+use engine::{decode_command, encode_command, Command, CommandKind, Engine, Event, EngineLimits};
 use libfuzzer_sys::fuzz_target;
 use ringex_fuzz::Bytes;
 
@@ -41,12 +41,12 @@ fuzz_target!(|data: &[u8]| {
     let n_setup = kinds.len();
     kinds.extend(ringex_fuzz::commands(&mut Bytes::new(rest), 2000));
 
-    let mut a = Engine::new(Limits::default());
+    let mut a = Engine::new(EngineLimits::default());
     let (mut ts, mut ev_a) = (0, Vec::new());
     run(&mut a, &kinds, &mut ts, &mut ev_a);
 
     let k = n_setup + (cut as usize * (kinds.len() - n_setup + 1)) / 256;
-    let mut b = Engine::new(Limits::default());
+    let mut b = Engine::new(EngineLimits::default());
     let (mut ts, mut ev_b) = (0, Vec::new());
     run(&mut b, &kinds[..k], &mut ts, &mut ev_b);
     let mut c = Engine::from_snapshot_bytes(&b.snapshot_bytes()).expect("snapshot restores");

@@ -6,7 +6,7 @@
 //! Input: byte 0 picks the segment's name (first seq 1, or the header's own
 //! first seq), the rest is the file.
 #![no_main]
-use engine::Limits;
+use engine::EngineLimits;
 use journal::{recovery, JournalConfig};
 use libfuzzer_sys::fuzz_target;
 
@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    let Ok(rec) = recovery::recover(t.path(), Limits::default()) else {
+    let Ok(rec) = recovery::recover(t.path(), EngineLimits::default()) else {
         return;
     };
     let summary = verified.expect("recover succeeded where verify failed");
@@ -48,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
     let mut cfg = JournalConfig::new(t.path());
     cfg.segment_bytes = 1 << 16;
     cfg.prefault = false;
-    let Ok((w, report, again)) = recovery::open_and_recover(cfg, Limits::default()) else {
+    let Ok((w, report, again)) = recovery::open_and_recover(cfg, EngineLimits::default()) else {
         return;
     };
     assert_eq!(

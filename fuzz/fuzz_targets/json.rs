@@ -2,7 +2,7 @@
 //! journal-dump command codec: never panic; a command that decodes
 //! re-encodes to text that decodes to the same command.
 #![no_main]
-use gateway::codec::json;
+use wire::json;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

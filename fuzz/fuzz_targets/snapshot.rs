@@ -6,7 +6,7 @@
 //! - odd: the rest is a snapshot *file* for `journal::snapshot::read` and
 //!   recovery (which must refuse or fall back, never panic).
 #![no_main]
-use engine::{Engine, Limits};
+use engine::{Engine, EngineLimits};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -29,5 +29,5 @@ fuzz_target!(|data: &[u8]| {
     let p = sdir.join(journal::snapshot::snapshot_file_name((mode >> 1) as u64));
     std::fs::write(&p, rest).unwrap();
     let _ = journal::snapshot::read(&p);
-    let _ = journal::recovery::recover(t.path(), Limits::default());
+    let _ = journal::recovery::recover(t.path(), EngineLimits::default());
 });

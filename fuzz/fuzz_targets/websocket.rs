@@ -4,14 +4,14 @@
 //! tungstenite's `WebSocket` over the connection's socket. So this target
 //! runs tungstenite's server side, configured as the gateway configures it
 //! (bounded message and frame size), over an in-memory stream, and hands
-//! every text message to the I/O-free session layer (`Front::on_request`, as
+//! every text message to the I/O-free router (`Router::on_request`, as
 //! the event loop does) with a ring that sometimes is full; the replies the
 //! session queues are written back through the WebSocket.
 #![no_main]
-use engine::{Engine, KeyHash, Limits};
-use gateway::codec::json;
-use gateway::front::{self, Front, Wire};
-use gateway::metrics::Metrics;
+use engine::{Engine, EngineLimits, KeyHash};
+use gateway::router::{Router, SessionLimits, Wire};
+use pipeline::metrics::Metrics;
+use wire::json;
 use libfuzzer_sys::fuzz_target;
 use std::io::{self, Read, Write};
 use std::sync::OnceLock;
@@ -52,7 +52,7 @@ impl Write for Mem<'_> {
 fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
     E.get_or_init(|| {
-        let mut e = Engine::new(Limits::default());
+        let mut e = Engine::new(EngineLimits::default());
         let mut out = Vec::new();
         for (i, k) in ringex_fuzz::setup().into_iter().enumerate() {
             let cmd = engine::Command {
@@ -71,21 +71,21 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let e = engine();
-    let mut front = Front::new(
+    let mut router = Router::new(
         e.directory().clone(),
         e.users(),
         Some(KeyHash::of_key("admin")),
         e.last_seq(),
-        front::Limits {
+        SessionLimits {
             rate_per_s: 1000,
             burst: 50,
             send_queue_bytes: 64 << 10,
-            ..front::Limits::default()
+            ..SessionLimits::default()
         },
         engine::market_data::MarketData::from_engine(e),
     );
     let metrics = Metrics::default();
-    front.open(1, Wire::Ws, 0);
+    router.open(1, Wire::Ws, 0);
     let cfg = WebSocketConfig {
         max_message_size: Some(MAX_FRAME),
         max_frame_size: Some(MAX_FRAME),
@@ -120,23 +120,23 @@ fuzz_target!(|data: &[u8]| {
             Err(_) => break,
         };
         let full = knobs & 0x80 != 0 && published % 3 == 2;
-        let mut publish = |_slot: gateway::pipeline::InSlot| {
+        let mut publish = |_slot: pipeline::rings::InSlot| {
             published += 1;
             !full
         };
-        front.on_request(1, decoded, now, now, &mut publish, &metrics);
-        let Some(s) = front.sessions.get_mut(&1) else {
+        router.on_request(1, decoded, now, now, &mut publish, &metrics);
+        let Some(out) = router.outbox_mut(1) else {
             break;
         };
-        while let Some(t) = s.out.text.pop_front() {
+        while let Some(t) = out.text.pop_front() {
             if ws.write(Message::text(t)).is_err() {
                 break;
             }
         }
         let _ = ws.flush();
-        if s.out.overflowed || s.out.close.is_some() {
+        if out.overflowed || out.close.is_some() {
             break;
         }
     }
-    front.close(1);
+    router.close(1);
 });

@@ -13,7 +13,7 @@
 //! An argument that does not start with `-` runs only the scenarios whose
 //! file name contains it.
 
-use engine::Limits;
+use engine::EngineLimits;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -64,7 +64,7 @@ fn run_file(path: &Path) -> (String, Result<String, String>) {
     };
     let name = sc.name.clone();
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        let mut target = EngineTarget::new(Limits::default());
+        let mut target = EngineTarget::new(EngineLimits::default());
         run_scenario(&sc, &mut target)
     }));
     let result = match outcome {

@@ -11,7 +11,7 @@
 mod e2e;
 
 use e2e::scenario::WsTarget;
-use engine::Limits;
+use engine::EngineLimits;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use testkit::conformance::{run_scenario, EngineTarget, Scenario};
@@ -58,7 +58,7 @@ fn every_conformance_scenario_passes_over_websocket() {
     for path in &files {
         let text = std::fs::read_to_string(path).expect("read scenario");
         let sc = Scenario::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let in_process = run_scenario(&sc, &mut EngineTarget::new(Limits::default()));
+        let in_process = run_scenario(&sc, &mut EngineTarget::new(EngineLimits::default()));
         let (_dir, srv) = e2e::start_fresh("");
         let mut target = WsTarget::new(&srv);
         let over_ws = run_scenario(&sc, &mut target);

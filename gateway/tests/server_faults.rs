@@ -16,9 +16,6 @@ mod e2e;
 mod faults;
 
 use engine::{ClOrdId, Fixed, Name, Side};
-use gateway::client::limit_order;
-use gateway::codec::binary::{self, ReplyBody};
-use gateway::codec::json::{Op, Request, TraderOp};
 use serde_json::json;
 use std::collections::HashSet;
 use std::io::{Read, Write};
@@ -27,6 +24,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use wire::binary::{self, ReplyBody};
+use wire::client::limit_order;
+use wire::{Op, Request, TraderOp};
 
 const SEG_MB: u64 = 1;
 

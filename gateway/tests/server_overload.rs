@@ -12,13 +12,13 @@ mod e2e;
 mod faults;
 
 use engine::{ClOrdId, Fixed, Name, Side};
-use gateway::client::limit_order;
-use gateway::codec::binary::{self, ReplyBody};
-use gateway::codec::json::{ErrorCode, Op, Request, TraderOp};
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
+use wire::binary::{self, ReplyBody};
+use wire::client::limit_order;
+use wire::{ErrorCode, Op, Request, TraderOp};
 
 const CLIENTS: u64 = 4;
 const PER_CLIENT: u64 = 100_000;

@@ -55,7 +55,7 @@
 //! use journal::{recovery, JournalConfig};
 //! let cfg = JournalConfig::new("data");
 //! let (mut writer, _report, recovered) =
-//!     recovery::open_and_recover(cfg, engine::Limits::default())?;
+//!     recovery::open_and_recover(cfg, engine::EngineLimits::default())?;
 //! let mut engine = recovered.engine;
 //! # let cmd: engine::Command = unimplemented!();
 //! // per batch: append every command, flush, then apply and publish

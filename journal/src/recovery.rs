@@ -20,7 +20,7 @@ use crate::error::{JournalError, Result, SnapshotDefect, TornTail};
 use crate::reader::read_records;
 use crate::snapshot;
 use crate::writer::{Journal, JournalConfig, JournalWriter, OpenReport};
-use engine::{Engine, Limits};
+use engine::{Engine, EngineLimits};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use tracing::warn;
@@ -53,7 +53,7 @@ impl fmt::Debug for Recovered {
 
 /// Rebuilds the engine from data directory `dir` (see the module docs).
 /// `limits` applies only when no snapshot is used.
-pub fn recover(dir: impl AsRef<Path>, limits: Limits) -> Result<Recovered> {
+pub fn recover(dir: impl AsRef<Path>, limits: EngineLimits) -> Result<Recovered> {
     let dir = dir.as_ref();
     let loaded = snapshot::load_newest_with(dir, |snap| {
         let engine = Engine::from_snapshot_bytes(&snap.payload)
@@ -137,7 +137,7 @@ pub fn write_snapshot(dir: impl AsRef<Path>, engine: &Engine, keep: usize) -> Re
 /// `recovered.last_seq + 1`.
 pub fn open_and_recover(
     cfg: JournalConfig,
-    limits: Limits,
+    limits: EngineLimits,
 ) -> Result<(JournalWriter, OpenReport, Recovered)> {
     let dir = cfg.dir.clone();
     let (writer, report) = Journal::open(cfg)?;

@@ -95,7 +95,7 @@ fn run(shared_thread: bool) {
     let dir = tempfile::tempdir().unwrap();
     let mut jc = JournalConfig::new(dir.path());
     jc.segment_bytes = 1 << 16;
-    let (writer, _, rec) = recovery::open_and_recover(jc.clone(), Limits::default()).unwrap();
+    let (writer, _, rec) = recovery::open_and_recover(jc.clone(), EngineLimits::default()).unwrap();
     let mut p = Pipeline::start(
         config(dir.path(), shared_thread),
         rec.engine,
@@ -189,9 +189,9 @@ fn run(shared_thread: bool) {
     p.stop();
 
     // The stop wrote a snapshot at `seq`; recovery agrees with a replay from scratch.
-    let from_snapshot = recovery::recover(dir.path(), Limits::default()).unwrap();
+    let from_snapshot = recovery::recover(dir.path(), EngineLimits::default()).unwrap();
     assert_eq!(from_snapshot.snapshot_seq, Some(seq));
-    let mut scratch = Engine::new(Limits::default());
+    let mut scratch = Engine::new(EngineLimits::default());
     let mut out = Vec::new();
     for r in journal::read_records(dir.path(), 1).unwrap() {
         scratch.apply(&r.unwrap().command, &mut out).unwrap();
@@ -217,7 +217,7 @@ fn wakes_parked_stages(shared_thread: bool) {
     let dir = tempfile::tempdir().unwrap();
     let mut jc = JournalConfig::new(dir.path());
     jc.segment_bytes = 1 << 16;
-    let (writer, _, rec) = recovery::open_and_recover(jc, Limits::default()).unwrap();
+    let (writer, _, rec) = recovery::open_and_recover(jc, EngineLimits::default()).unwrap();
     let mut cfg = config(dir.path(), shared_thread);
     cfg.idle = IdleConfig::Park { us: 600_000_000 };
     let mut p = Pipeline::start(cfg, rec.engine, writer, Arc::new(Shared::default()));

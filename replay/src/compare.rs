@@ -24,7 +24,7 @@ use crate::error::Failure;
 use crate::output::{hash_hex, push_event_line, Obj};
 use crate::progress::Progress;
 use crate::Ctx;
-use engine::{decode_command, Engine, Event, Limits};
+use engine::{decode_command, Engine, EngineLimits, Event};
 use journal::{JournalError, JournalReader};
 use serde_json::Value;
 use std::io::Write;
@@ -202,8 +202,8 @@ fn compare_outputs(a: &DataDir, b: &DataDir, ctx: &Ctx) -> Result<Verdict, Failu
     let mut ra = journal::read_records(a.path(), 1).map_err(|e| damaged("A", a, e))?;
     let mut rb = journal::read_records(b.path(), 1).map_err(|e| damaged("B", b, e))?;
     let (mut ea, mut eb) = (
-        Engine::new(Limits::default()),
-        Engine::new(Limits::default()),
+        Engine::new(EngineLimits::default()),
+        Engine::new(EngineLimits::default()),
     );
     let (mut va, mut vb) = (Vec::with_capacity(1024), Vec::with_capacity(1024));
     let (mut ta, mut tb) = (String::new(), String::new());

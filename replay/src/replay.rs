@@ -6,7 +6,7 @@
 //!   (file checksums, the engine accepts the payload, and the restored
 //!   engine's `last_seq` and `state_hash` equal the header's), falling back
 //!   to older ones with a warning, or an empty engine
-//!   (`Engine::new(Limits::default())`) when there is none or when asked to
+//!   (`Engine::new(EngineLimits::default())`) when there is none or when asked to
 //!   start from scratch. The same rules as `journal::recovery::recover`.
 //! - [`replay`]: applies the records after the start through
 //!   [`Engine::apply`], up to a sequence or to the end (stopping before a
@@ -24,7 +24,7 @@ use crate::datadir::DataDir;
 use crate::error::Failure;
 use crate::progress::Progress;
 use crate::Ctx;
-use engine::{Engine, Event, Limits};
+use engine::{Engine, EngineLimits, Event};
 use journal::{Record, TornTail};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -77,7 +77,7 @@ pub fn start(
     ctx: &Ctx,
 ) -> Result<Start, Failure> {
     let scratch = || Start {
-        engine: Engine::new(Limits::default()),
+        engine: Engine::new(EngineLimits::default()),
         snapshot: None,
     };
     if from_scratch {

@@ -19,7 +19,7 @@
 //! randomness but its seed, or be used for anything but synthetic data.
 
 use engine::{
-    ClOrdId, Command, CommandKind, Engine, Event, ExecReport, Fixed, KeyHash, Limits, Name,
+    ClOrdId, Command, CommandKind, Engine, EngineLimits, Event, ExecReport, Fixed, KeyHash, Name,
     OrderId, OrderRef, OrderStatus, OrderType, Place, Role, Side, Stp, SymbolSpec, Tif, TxId,
     UserId,
 };
@@ -155,7 +155,7 @@ impl Workload {
             prefill_left: p.prefill,
             center: CENTER,
             next_clid: 1,
-            shadow: Engine::new(Limits::default()),
+            shadow: Engine::new(EngineLimits::default()),
             events: Vec::with_capacity(256),
             resting: Vec::new(),
             index: HashMap::new(),
@@ -463,7 +463,7 @@ mod tests {
         let mut trades = 0;
         let mut unknown = 0;
         let mut events = Vec::new();
-        let mut e = Engine::new(Limits::default());
+        let mut e = Engine::new(EngineLimits::default());
         for cmd in w.by_ref() {
             events.clear();
             e.apply(&cmd, &mut events).unwrap();

@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use engine::Limits;
+use engine::EngineLimits;
 use journal::{recovery, JournalConfig};
 use pipeline::{
     idle::IdleConfig, try_publish, InSlot, Input, OutSlot, Output, Pipeline, PipelineConfig, Query,
@@ -18,7 +18,7 @@ fn the_admin_snapshot_hash_equals_what_run_prints_at_its_seq() {
     let dir = tempfile::tempdir().unwrap();
     let mut jc = JournalConfig::new(dir.path());
     jc.segment_bytes = SEGMENT_BYTES;
-    let (writer, _, rec) = recovery::open_and_recover(jc, Limits::default()).unwrap();
+    let (writer, _, rec) = recovery::open_and_recover(jc, EngineLimits::default()).unwrap();
     let cfg = PipelineConfig {
         inbound_size: 64,
         outbound_size: 256,

@@ -17,7 +17,8 @@ fn snapshot_at_writes_a_file_that_recovery_then_uses() {
     assert!(path.starts_with(journal::snapshot::snapshot_dir(t.path())));
     assert!(path.exists());
 
-    let rec = journal::recovery::recover(t.path(), engine::Limits::default()).expect("recovers");
+    let rec =
+        journal::recovery::recover(t.path(), engine::EngineLimits::default()).expect("recovers");
     assert_eq!(rec.snapshot_seq, Some(333));
     assert_eq!(rec.snapshot_path.as_deref(), Some(path.as_path()));
     assert_eq!(rec.replayed, 67);

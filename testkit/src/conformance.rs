@@ -28,7 +28,9 @@
 //! Unknown step fields are refused so that a misspelt `expect` is caught.
 
 use engine::market_data::MarketData;
-use engine::{units_to_fixed, AssetId, CommandKind, Engine, Event, KeyHash, Limits, Name, UserId};
+use engine::{
+    units_to_fixed, AssetId, CommandKind, Engine, EngineLimits, Event, KeyHash, Name, UserId,
+};
 use gateway::router::{Router, SessionLimits, Wire};
 use pipeline::logic::InProcess;
 use pipeline::metrics::Metrics;
@@ -446,7 +448,7 @@ pub struct EngineTarget {
 }
 
 impl EngineTarget {
-    pub fn new(limits: Limits) -> EngineTarget {
+    pub fn new(limits: EngineLimits) -> EngineTarget {
         let engine = Engine::new(limits);
         let router = Router::new(
             engine.directory().clone(),

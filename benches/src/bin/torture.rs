@@ -26,12 +26,9 @@
 //! One line per cycle, then a summary; exits 1 when an order is lost or any
 //! check fails. `scripts/torture.sh` builds the binaries and runs this.
 
-use benches::rng::SplitMix64;
 use clap::Parser;
 use engine::{CommandKind, Fixed, KeyHash, Name, OrderRef, Role, Side, Stp, SymbolSpec, Tif, TxId};
-use gateway::client::{limit_order, Client, ClientError};
-use gateway::codec::binary::ReplyBody;
-use gateway::codec::json::{ErrorCode, Op, TraderOp};
+use replay::rng::SplitMix64;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -40,6 +37,9 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use wire::binary::ReplyBody;
+use wire::client::{limit_order, Client, ClientError};
+use wire::{ErrorCode, Op, TraderOp};
 
 #[derive(Parser, Debug)]
 #[command(

@@ -9,7 +9,7 @@
 
 use super::{BookEngine, RunStats};
 use crate::flowfile::Flow;
-use engine::{Engine, Event, ExecType, Limits, Liquidity};
+use engine::{Engine, EngineLimits, Event, ExecType, Liquidity};
 
 #[derive(Default)]
 pub struct RingexEngine {
@@ -42,7 +42,7 @@ impl BookEngine for RingexEngine {
     }
 
     fn prepare(&mut self, flow: &Flow) -> Result<(), String> {
-        let mut engine = Engine::new(Limits::default());
+        let mut engine = Engine::new(EngineLimits::default());
         self.events.clear();
         self.events.reserve(1024);
         let mut s = RunStats::default();

@@ -38,8 +38,8 @@ use crate::latency::{
 use crate::plot::{Panel, Series};
 use crate::results::{unix_s, ResultsWriter};
 use engine::{
-    Command, CommandKind, Engine, Event, ExecType, Fixed, KeyHash, Limits, Name, OrderType, Place,
-    Role, Side, Stp, SymbolSpec, Tif, TxId,
+    Command, CommandKind, Engine, EngineLimits, Event, ExecType, Fixed, KeyHash, Name, OrderType,
+    Place, Role, Side, Stp, SymbolSpec, Tif, TxId,
 };
 use serde_json::{json, Map, Value};
 use std::io::{Read, Write};
@@ -237,7 +237,7 @@ pub fn binary_sizes() -> Result<(usize, usize), String> {
         &mut req,
     )
     .map_err(|e| format!("encode place: {e}"))?;
-    let mut engine = Engine::new(Limits::default());
+    let mut engine = Engine::new(EngineLimits::default());
     let mut events = Vec::new();
     let mut cmds = setup_commands(&[(1, "k".into())]);
     cmds.push(CommandKind::Place(Place {

@@ -35,7 +35,7 @@ impl Default for Sim {
 impl Sim {
     pub fn new() -> Sim {
         Sim {
-            e: Engine::new(Limits::default()),
+            e: Engine::new(EngineLimits::default()),
             seq: 0,
             ts: 1_700_000_000_000_000_000,
             events: Vec::new(),

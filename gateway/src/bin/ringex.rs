@@ -7,7 +7,7 @@
 //! SIGTERM: stop intake, drain, write a snapshot, exit 0.
 
 use clap::Parser;
-use engine::{CommandKind, Fixed, KeyHash, Limits, Name, Role, SymbolSpec, TxId};
+use engine::{CommandKind, EngineLimits, Fixed, KeyHash, Name, Role, SymbolSpec, TxId};
 use gateway::config::{Config, DurabilityName, Profile, Threads};
 use gateway::net::{ConnLimits, EventLoop};
 use gateway::router::{Router, SessionLimits};
@@ -114,7 +114,7 @@ fn run(args: Args) -> Result<(), String> {
         DurabilityName::Fsync => journal::Durability::Fsync,
     };
     let t0 = std::time::Instant::now();
-    let (writer, report, rec) = journal::recovery::open_and_recover(jc, Limits::default())
+    let (writer, report, rec) = journal::recovery::open_and_recover(jc, EngineLimits::default())
         .map_err(|e| format!("recovery: {e}"))?;
     let fresh = rec.last_seq == 0;
     tracing::info!(

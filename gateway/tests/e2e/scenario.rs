@@ -26,7 +26,7 @@
 //! its visible slice, followed from the reports it got.
 
 use super::{Server, Ws};
-use engine::{Limits, UserId};
+use engine::{EngineLimits, UserId};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -78,7 +78,7 @@ impl WsTarget {
             admin: srv.admin(),
             users: BTreeMap::new(),
             http: srv.http,
-            shadow: EngineTarget::new(Limits::default()),
+            shadow: EngineTarget::new(EngineLimits::default()),
             assets: Vec::new(),
             symbols: Vec::new(),
             ledger: BTreeMap::new(),

@@ -193,7 +193,7 @@ fn bench(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         return Err("recovery did not start from the snapshot or reached another state".into());
     }
     let t = Instant::now();
-    let rec = journal::recovery::recover(&dir, engine::Limits::default())?;
+    let rec = journal::recovery::recover(&dir, engine::EngineLimits::default())?;
     let recover_secs = t.elapsed().as_secs_f64();
     if rec.engine.state_hash() != expected_hash {
         return Err("journal::recovery::recover reached another state".into());

@@ -3,7 +3,7 @@
 //! records on disk.
 #![allow(dead_code)]
 
-use engine::{Command, Engine, Event, Limits};
+use engine::{Command, Engine, EngineLimits, Event};
 use journal::{frame_len, FRAME_HEADER_LEN, SEGMENT_HEADER_LEN};
 use replay::workload::{write_journal, Workload, WorkloadParams};
 use serde_json::Value;
@@ -26,7 +26,7 @@ pub fn journal(dir: &Path, cmds: &[Command]) {
 
 /// The engine after applying `cmds` directly, with every event.
 pub fn apply_all(cmds: &[Command]) -> (Engine, Vec<Vec<Event>>) {
-    let mut e = Engine::new(Limits::default());
+    let mut e = Engine::new(EngineLimits::default());
     let mut all = Vec::new();
     for c in cmds {
         let mut events = Vec::new();
