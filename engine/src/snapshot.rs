@@ -249,6 +249,9 @@ impl Engine {
             if s.id.0 as usize != i {
                 return Err(bad("symbol ids out of order"));
             }
+            if s.base.0 as usize >= n_assets || s.quote.0 as usize >= n_assets {
+                return Err(bad("a symbol names an asset that does not exist"));
+            }
         }
         e.dir = Directory::from_parts(snap.assets, snap.symbols);
         e.ledger = Ledger {

@@ -121,3 +121,16 @@ fn snapshot_with_a_huge_table_length_is_refused() {
     let again = Engine::from_snapshot_bytes(&e.snapshot_bytes()).unwrap();
     assert_eq!(again.state_hash(), e.state_hash());
 }
+
+/// fuzz/snapshot: a snapshot payload whose symbol names an asset id past the
+/// asset table. The loader's own invariant check indexed the balance table
+/// with it and panicked; the loader must refuse such a directory.
+#[test]
+fn snapshot_with_a_symbol_on_an_unknown_asset_is_refused() {
+    // The fuzz input's first byte picks the payload path; the rest is the payload.
+    let input = include_bytes!("fuzz_inputs/snapshot-symbol-unknown-asset.bin");
+    let err = Engine::from_snapshot_bytes(&input[1..])
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("asset"), "{err}");
+}
