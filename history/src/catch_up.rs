@@ -159,6 +159,10 @@ pub fn catch_up(
             }
             None => {}
         }
+        // Never read past `to`: the journal beyond it may be being written.
+        if to.is_some_and(|t| rec.seq >= t) {
+            break;
+        }
     }
     if let Some(p) = projector.as_mut() {
         flush(p)?;
@@ -202,6 +206,9 @@ pub fn derive(data_dir: &Path, to: Option<Seq>) -> Result<(crate::Rows, Engine),
         projector.apply(&rec.command, &events);
         if projector.batch().commands >= 4096 {
             projector.with_batch(|b| mem.apply(b));
+        }
+        if to.is_some_and(|t| rec.seq >= t) {
+            break;
         }
     }
     projector.with_batch(|b| mem.apply(b));

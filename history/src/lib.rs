@@ -59,6 +59,22 @@ pub mod testing {
         let _ = writeln!(std::io::stderr(), "NOTICE: {msg}");
     }
 
+    /// Runs plain SQL on the store `url` names (tests that tamper with a
+    /// store, or rewind its progress).
+    pub fn exec(url: &str, sql: &str) {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            #[cfg(feature = "postgres")]
+            postgres::Client::connect(url, postgres::NoTls)
+                .and_then(|mut c| c.batch_execute(sql))
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            return;
+        }
+        let path = url.strip_prefix("sqlite:").unwrap_or(url);
+        rusqlite::Connection::open(path)
+            .and_then(|c| c.execute_batch(sql))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     #[cfg(feature = "postgres")]
     fn fresh(url: &str, tag: &str) -> Option<String> {
         use std::sync::atomic::{AtomicU64, Ordering};
