@@ -123,7 +123,6 @@ pub fn catch_up(
     if engine.last_seq() == from {
         projector = Some(Projector::new(engine.directory().clone()));
     }
-    let mut reader = journal::read_records(data_dir, engine.last_seq() + 1)?;
     let (mut batches, mut rows) = (0u64, 0u64);
     let mut flush = |p: &mut Projector| -> Result<(), StoreError> {
         p.with_batch(|b: &Batch| {
@@ -135,7 +134,13 @@ pub fn catch_up(
             store.apply(b)
         })
     };
-    for rec in &mut reader {
+    // Never read past `to`: the journal beyond it may be being written.
+    let read = !matches!(to, Some(t) if engine.last_seq() >= t);
+    let records = match read {
+        true => Some(journal::read_records(data_dir, engine.last_seq() + 1)?),
+        false => None,
+    };
+    for rec in records.into_iter().flatten() {
         let rec = rec?;
         if to.is_some_and(|t| rec.seq > t) {
             break;
@@ -159,7 +164,6 @@ pub fn catch_up(
             }
             None => {}
         }
-        // Never read past `to`: the journal beyond it may be being written.
         if to.is_some_and(|t| rec.seq >= t) {
             break;
         }

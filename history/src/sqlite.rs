@@ -1,10 +1,10 @@
 //! The embedded store: one SQLite file in WAL mode.
 //!
 //! What holds: one transaction per batch (`BEGIN IMMEDIATE … COMMIT`) with
-//! prepared, cached statements; `synchronous = NORMAL`, which in WAL mode
-//! loses at most the last transactions on power loss, never consistency:
-//! `progress` commits with the rows it covers, and the journal re-derives
-//! whatever a lost transaction held.
+//! prepared, cached statements; a 64 MiB page cache; `synchronous =
+//! NORMAL`, which in WAL mode loses at most the last transactions on power
+//! loss, never consistency: `progress` commits with the rows it covers, and
+//! the journal re-derives whatever a lost transaction held.
 
 use crate::projection::Batch;
 use crate::rows::*;
@@ -41,6 +41,10 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        // 64 MiB of page cache (the default 2 MiB makes every upsert of an
+        // older order a read through the kernel).
+        conn.pragma_update(None, "cache_size", -65_536)
             .map_err(err)?;
         let mut s = SqliteStore { conn };
         s.migrate()?;

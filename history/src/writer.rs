@@ -39,6 +39,11 @@ pub struct WriterConfig {
     pub max_delay: Duration,
     pub backoff_min: Duration,
     pub backoff_max: Duration,
+    /// What the writer catches up to when it starts: the journal's last seq
+    /// at recovery (the server knows it), so that it never reads a journal
+    /// that is being appended to past what is written. `None`: to the end
+    /// of the journal (only when nothing appends to it).
+    pub start_seq: Option<Seq>,
 }
 
 impl WriterConfig {
@@ -50,6 +55,7 @@ impl WriterConfig {
             max_delay: Duration::from_millis(5),
             backoff_min: Duration::from_millis(10),
             backoff_max: Duration::from_secs(5),
+            start_seq: None,
         }
     }
 }
@@ -98,8 +104,8 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread. It first catches `store` up with the
-    /// journal (the journal must not be appended to until that is done:
-    /// call before the pipeline starts), then takes offered inputs.
+    /// journal to [`WriterConfig::start_seq`], then takes offered inputs
+    /// (the first one it expects is the one after).
     pub fn spawn(store: Box<dyn Store>, cfg: WriterConfig) -> Writer {
         let (tx, rx) = sync_channel(cfg.buffer.max(1));
         let stats = Arc::new(Stats::default());
@@ -187,7 +193,7 @@ struct Inner {
 
 impl Inner {
     fn run(&mut self, rx: Receiver<Step>) -> Result<(), String> {
-        self.catch_up(None)?;
+        self.catch_up(self.cfg.start_seq)?;
         let mut since = Instant::now();
         loop {
             match rx.recv_timeout(self.cfg.max_delay) {

@@ -116,6 +116,8 @@ fn a_live_writer_ends_equal_to_the_journal_even_when_its_buffer_overflows() {
                 let data = t.path().join(format!("data-{}", url.len()));
                 let what = format!("seed {seed}, buffer {buffer}, {url}");
                 let mut cfg = WriterConfig::new(&data);
+                // Started before the first input is offered.
+                cfg.start_seq = Some(0);
                 cfg.buffer = buffer;
                 cfg.batch_cmds = 64;
                 let store = history::open(&url).unwrap();
@@ -254,6 +256,7 @@ fn the_writer_rides_out_a_store_outage_and_catches_up_exactly() {
         let data = t.path().join(format!("data-{}", url.len()));
         let down = Arc::new(AtomicBool::new(false));
         let mut cfg = WriterConfig::new(&data);
+        cfg.start_seq = Some(0);
         cfg.buffer = 256;
         cfg.batch_cmds = 32;
         cfg.backoff_min = Duration::from_millis(1);
