@@ -166,6 +166,7 @@ pub fn order(store: &mut dyn Store, caller: Caller, key: OrderKey) -> QResult<Or
 #[derive(Clone, Debug, Default)]
 pub struct HistoryFilter {
     pub symbol: Option<Name>,
+    /// Bounds (inclusive, ns) on when the order closed (`updated_ts`).
     pub from_ts: Option<u64>,
     pub to_ts: Option<u64>,
     /// Cursor: orders with a smaller id (the last id of the previous page).
