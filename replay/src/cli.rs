@@ -12,6 +12,7 @@ use crate::compare::{self, CompareArgs};
 use crate::dump::{self, DumpArgs};
 use crate::error::Failure;
 use crate::events::{self, EventsArgs};
+use crate::history::{self, HistoryArgs};
 use crate::run::{self, RunArgs};
 use crate::snapshot::{self, SnapshotArgs};
 use crate::verify::{self, VerifyArgs};
@@ -103,6 +104,22 @@ pub enum Command {
         #[arg(long)]
         outputs: bool,
     },
+    /// Build or bring up to date a history store (orders, trades, transfers) from the journal
+    History {
+        /// Data directory
+        dir: PathBuf,
+        /// The store: a SQLite file path (or sqlite:PATH) or a postgres:// URL
+        #[arg(long, value_name = "URL")]
+        db: String,
+    },
+    /// Check a history store against the journal: same rows, and every balance identity
+    Reconcile {
+        /// Data directory
+        dir: PathBuf,
+        /// The store (default: DIR/history.sqlite)
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+    },
 }
 
 /// Runs one parsed command line, writing results to `out`.
@@ -155,6 +172,11 @@ pub fn dispatch(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             &ctx,
             out,
         ),
+        Command::History { dir, db } => history::rebuild(&HistoryArgs { dir, db }, &ctx, out),
+        Command::Reconcile { dir, db } => {
+            let db = history::db_url(&dir, db);
+            history::reconcile(&HistoryArgs { dir, db }, &ctx, out)
+        }
     }
 }
 

@@ -4,7 +4,8 @@
 //! `DIR/snapshots/*.snap`) offline and answering questions about it:
 //! is it intact ([`verify`]), what are its inputs ([`dump`]), what state do
 //! they lead to ([`run`]), what outputs ([`events`]), a snapshot at a chosen
-//! sequence ([`snapshot`]), and where two journals part ([`compare`]).
+//! sequence ([`snapshot`]), where two journals part ([`compare`]), and a
+//! history store built from the journal or checked against it ([`history`]).
 //! [`replay`] is the one replay loop all of them share; [`workload`] makes
 //! synthetic journals for the tests and the benchmark.
 //!
@@ -31,6 +32,7 @@ pub mod datadir;
 pub mod dump;
 pub mod error;
 pub mod events;
+pub mod history;
 pub mod output;
 pub mod progress;
 pub mod replay;
