@@ -43,10 +43,25 @@ install_node_deps() {
 }
 
 # ---- hooks for services the tests will need -----------------------------------
+# A throwaway PostgreSQL 15 on a free loopback port for the history store's
+# tests (scripts/pg.sh); they read RINGEX_TEST_PG_URL and skip with a notice
+# when it is unset.
 start_postgres() {
-  # HOOK: PostgreSQL (history queries). Start it here, export its URL for the
-  # tests (e.g. RINGEX_PG_URL), and `on_exit "<stop command>"`.
-  :
+  [[ $WHAT == web ]] && return
+  if [[ ! -x /usr/lib/postgresql/15/bin/initdb ]]; then
+    say "installing postgresql-15 (apt-get)"
+    local sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo=sudo
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q postgresql-15
+  fi
+  # shellcheck source=scripts/pg.sh
+  source "$ROOT/scripts/pg.sh"
+  if pg_start; then
+    on_exit pg_stop
+  else
+    echo "== no PostgreSQL: its tests will be skipped" >&2
+  fi
 }
 
 start_nats() {

@@ -270,6 +270,8 @@ impl EventLoop {
         }
         let now_ns = wall_ns();
         let mono_ns = self.start.elapsed().as_nanos() as u64;
+        self.router
+            .set_intake_stopped(!self.shared.intake.load(Ordering::Acquire));
         let mut ready = std::mem::take(&mut self.ready);
         ready.clear();
         ready.extend(

@@ -189,8 +189,14 @@ fn full_disk_server(root: &Path) -> Option<(faults::Tmpfs, faults::Proc, std::pa
     Some((fs, srv, filler))
 }
 
+/// A full journal disk: the journaler cannot append, so intake stops with a
+/// clear log line; the server stays up (logins, market data, `/healthz`)
+/// and answers new inputs `unavailable`. Inputs of the batch that could not
+/// be written get no answer (they were never acknowledged). Once space is
+/// back, a restart recovers every acknowledged order.
 #[test]
-fn full_journal_disk_stops_the_server_cleanly_and_a_restart_recovers_every_acknowledged_order() {
+fn full_journal_disk_stops_intake_answers_unavailable_and_a_restart_recovers_every_acknowledged_order(
+) {
     let _serial = serial();
     let root = tempfile::tempdir().unwrap();
     let Some((_fs, mut srv, filler)) = full_disk_server(root.path()) else {
@@ -199,44 +205,38 @@ fn full_journal_disk_stops_the_server_cleanly_and_a_restart_recovers_every_ackno
     let data = root.path().join("data");
     let stop = AtomicBool::new(false);
     // Two segments of ~100-byte records: the disk is full well before this.
-    let seen = trade(srv.tcp, 1, "a", 200_000, None, &stop);
-    let st = match srv.wait_exit(Duration::from_secs(30)) {
-        Some(st) => st,
-        None => {
-            // A pipeline that stops intake instead of exiting (what the API
-            // wants) is fine here too; the ignored test below checks it.
-            assert!(
-                seen.errors.iter().any(|e| e == "unavailable"),
-                "the server neither stopped nor answered unavailable: {:?} \
-                 ({} acknowledged, connection closed: {}); its log:\n{}",
-                &seen.errors[..seen.errors.len().min(5)],
-                seen.acked.len(),
-                seen.closed,
-                srv.log_text()
-            );
-            srv.terminate().expect("stops")
-        }
-    };
+    let seen = trade(srv.tcp, 1, "a", 200_000, Some("unavailable"), &stop);
+    assert!(!seen.acked.is_empty());
+    assert!(
+        srv.child.try_wait().unwrap().is_none(),
+        "the server stays up: {}",
+        srv.log_text()
+    );
     let log = srv.log_text();
-    println!(
-        "full disk: {} orders acknowledged, server {st}; its last lines:\n{}",
-        seen.acked.len(),
-        log.lines().rev().take(3).collect::<Vec<_>>().join("\n")
-    );
-    use std::os::unix::process::ExitStatusExt;
-    assert_eq!(
-        st.signal(),
-        None,
-        "the server died of a signal ({st}): {log}"
-    );
     assert!(
         log.lines()
             .any(|l| l.contains("ERROR") && l.contains("journal") && l.contains("No space left")),
         "no clear log line:\n{log}"
     );
-    assert!(!seen.acked.is_empty());
+    // A new client is told at once.
+    let later = trade(srv.tcp, 2, "u", 1, Some("unavailable"), &stop);
+    assert_eq!(later.errors, ["unavailable"], "closed: {}", later.closed);
+    assert!(later.acked.is_empty());
+    // Sessions, market data and health stay up, and health says why.
+    let mut md = e2e::Ws::connect(srv.http, "/ws");
+    let r = md.request(json!({"op":"subscribe","channels":["book:BTC-USD"]}));
+    assert_eq!(r["type"], "subscribed", "{r}");
+    assert_eq!(srv_get(srv.http, "/api/v1/orderbook/BTC-USD").0, 200);
+    let (status, body) = srv_get(srv.http, "/healthz");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("unavailable"), "{body}");
+    println!(
+        "full disk: {} orders acknowledged, then unavailable",
+        seen.acked.len()
+    );
 
     // Space back: the restart recovers every acknowledged order.
+    srv.terminate().expect("stops");
     std::fs::remove_file(filler).unwrap();
     drop(srv);
     let mut again = faults::start_with(root.path(), &data, &config());
@@ -253,7 +253,7 @@ fn full_journal_disk_stops_the_server_cleanly_and_a_restart_recovers_every_ackno
 }
 
 #[test]
-#[ignore = "needs the pipeline to stop intake with `unavailable` on a journal write error (today it exits)"]
+#[ignore = "intake does not resume by itself when space is back yet: a restart recovers (the test above)"]
 fn full_journal_disk_answers_unavailable_keeps_sessions_up_and_resumes_when_space_is_back() {
     let _serial = serial();
     let root = tempfile::tempdir().unwrap();

@@ -12,7 +12,7 @@
 
 use crate::projection::{Batch, Projector};
 use crate::store::{Store, StoreError};
-use engine::{Engine, Event, Limits, Seq};
+use engine::{Engine, EngineLimits, Event, Seq};
 use std::fmt;
 use std::path::Path;
 
@@ -105,7 +105,7 @@ pub fn start_engine(data_dir: &Path, at_most: Seq) -> Result<(Engine, Option<Seq
             ),
         }
     }
-    Ok((Engine::new(Limits::default()), None))
+    Ok((Engine::new(EngineLimits::default()), None))
 }
 
 /// Brings `store` up to the journal of `data_dir`, up to input `to` (`None`:
@@ -191,7 +191,7 @@ pub fn catch_up(
 /// Every row the journal of `data_dir` gives up to `to` (`None`: the end),
 /// derived offline in memory: what a store must equal.
 pub fn derive(data_dir: &Path, to: Option<Seq>) -> Result<(crate::Rows, Engine), CatchUpError> {
-    let mut engine = Engine::new(Limits::default());
+    let mut engine = Engine::new(EngineLimits::default());
     let mut events = Vec::with_capacity(256);
     let mut projector = Projector::new(engine.directory().clone());
     let mut mem = crate::projection::MemoryStore::default();

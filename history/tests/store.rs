@@ -112,7 +112,7 @@ fn day() -> Vec<Command> {
 
 /// The day's batches, `per` inputs each.
 fn batches(per: usize) -> (Vec<Batch>, Engine) {
-    let mut e = Engine::new(Limits::default());
+    let mut e = Engine::new(EngineLimits::default());
     let mut p = Projector::new(Directory::default());
     let mut out = Vec::new();
     let mut spare = Batch::default();

@@ -7,7 +7,7 @@
 mod common;
 
 use common::{commands, p, tool, SEGMENT_BYTES};
-use engine::{Command, Engine, Event, Limits, Seq};
+use engine::{Command, Engine, EngineLimits, Event, Seq};
 use history::store::{Result as StoreResult, Val};
 use history::{Batch, Store, StoreError, Writer, WriterConfig};
 use journal::{Journal, JournalConfig};
@@ -37,7 +37,7 @@ fn journal_live(
     let mut cfg = JournalConfig::new(dir);
     cfg.segment_bytes = SEGMENT_BYTES;
     let (mut w, _) = Journal::open(cfg).unwrap();
-    let mut e = Engine::new(Limits::default());
+    let mut e = Engine::new(EngineLimits::default());
     let mut ev = Vec::new();
     for chunk in cmds.chunks(16) {
         for c in chunk {

@@ -35,6 +35,8 @@ pub enum ErrorCode {
     RateLimited,
     TooLarge,
     Overloaded,
+    /// A stage cannot take inputs now (the journal's disk is full).
+    Unavailable,
 }
 
 impl ErrorCode {
@@ -47,6 +49,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::Overloaded => "overloaded",
+            ErrorCode::Unavailable => "unavailable",
         }
     }
 
@@ -59,7 +62,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::RateLimited => 429,
             ErrorCode::TooLarge => 413,
-            ErrorCode::Overloaded => 503,
+            ErrorCode::Overloaded | ErrorCode::Unavailable => 503,
         }
     }
 }

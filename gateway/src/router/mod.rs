@@ -142,6 +142,9 @@ pub struct Router {
     cancels: VecDeque<UserId>,
     /// Multi-slot answers being put back together.
     answers: Answers,
+    /// Intake is stopped (a stage cannot go on, or the server is stopping):
+    /// refused inputs are answered `unavailable`, not `overloaded`.
+    intake_stopped: bool,
 }
 
 /// The admin session's user id: not an engine user.
@@ -168,6 +171,7 @@ impl Router {
             deferred: VecDeque::new(),
             cancels: VecDeque::new(),
             answers: Answers::default(),
+            intake_stopped: false,
             dir,
             keys: users.into_iter().map(|u| (u.key_hash, u)).collect(),
             admin_key,
@@ -246,6 +250,15 @@ impl Router {
 
     /// Publishes what no request waits for (cancel-on-disconnect first),
     /// in order, until the ring is full; the rest waits for the next cycle.
+    /// Told once per loop cycle whether the pipeline takes inputs.
+    pub fn set_intake_stopped(&mut self, stopped: bool) {
+        self.intake_stopped = stopped;
+    }
+
+    pub fn intake_stopped(&self) -> bool {
+        self.intake_stopped
+    }
+
     pub fn publish_deferred(
         &mut self,
         now_ns: u64,
@@ -423,7 +436,15 @@ impl Router {
             Op::Subscribe(chs) => return self.subscribe(sid, &chs, true, req_id),
             Op::Unsubscribe(chs) => return self.subscribe(sid, &chs, false, req_id),
         };
-        if !ok {
+        if !ok && self.intake_stopped {
+            self.error(
+                sid,
+                &fail(
+                    ErrorCode::Unavailable,
+                    "intake stopped: the exchange cannot take inputs now",
+                ),
+            );
+        } else if !ok {
             metrics
                 .overloaded
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -117,11 +117,15 @@ impl Router {
         }
         match (req.method.as_str(), path) {
             ("GET", "/healthz") => {
+                let (status, word) = match self.intake_stopped() {
+                    false => (200, "ok"),
+                    true => (503, "unavailable"),
+                };
                 return respond(
                     self,
-                    200,
+                    status,
                     "application/json",
-                    &format!("{{\"status\":\"ok\",\"seq\":{applied_seq}}}"),
+                    &format!("{{\"status\":\"{word}\",\"seq\":{applied_seq}}}"),
                 );
             }
             ("GET", "/metrics") => {

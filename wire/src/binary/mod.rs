@@ -299,6 +299,7 @@ wire_enum!(error_code_code, error_code_of, ALL_ERROR_CODES, ErrorCode {
     RateLimited = 4,
     TooLarge = 5,
     Overloaded = 6,
+    Unavailable = 7,
 });
 
 pub(crate) fn opt_reason_code(r: Option<Reason>) -> u8 {

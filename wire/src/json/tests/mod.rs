@@ -669,6 +669,7 @@ fn error_codes_and_statuses() {
         (ErrorCode::RateLimited, "rate_limited", 429),
         (ErrorCode::TooLarge, "too_large", 413),
         (ErrorCode::Overloaded, "overloaded", 503),
+        (ErrorCode::Unavailable, "unavailable", 503),
     ];
     for (code, s, status) in all {
         assert_eq!((code.as_str(), code.http_status()), (s, status));
