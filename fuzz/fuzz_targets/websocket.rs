@@ -12,6 +12,7 @@ use engine::{Engine, EngineLimits, KeyHash};
 use gateway::router::{Router, SessionLimits, Wire};
 use pipeline::metrics::Metrics;
 use wire::json;
+use wire::{ErrorCode, WireError};
 use libfuzzer_sys::fuzz_target;
 use std::io::{self, Read, Write};
 use std::sync::OnceLock;
@@ -105,16 +106,16 @@ fuzz_target!(|data: &[u8]| {
         now += 1_000_000;
         let decoded = match ws.read() {
             Ok(Message::Text(t)) => json::decode_request(t.as_str()),
-            Ok(Message::Binary(_)) => Err(json::WireError::new(
+            Ok(Message::Binary(_)) => Err(WireError::new(
                 None,
-                json::ErrorCode::Malformed,
+                ErrorCode::Malformed,
                 "send JSON text frames",
             )),
             Ok(Message::Close(_)) => break,
             Ok(_) => continue,
-            Err(tungstenite::Error::Capacity(c)) => Err(json::WireError::new(
+            Err(tungstenite::Error::Capacity(c)) => Err(WireError::new(
                 None,
-                json::ErrorCode::TooLarge,
+                ErrorCode::TooLarge,
                 format!("{c}"),
             )),
             Err(_) => break,
