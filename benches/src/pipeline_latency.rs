@@ -295,6 +295,7 @@ pub fn run_one(
         snapshots_keep: 1,
         batch: o.batch.max(1),
         waker: None,
+        publish_inputs: false,
     };
     let shared = Arc::new(Shared::default());
     let mut pipeline = Pipeline::start(cfg, engine, writer, shared.clone());

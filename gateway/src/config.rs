@@ -45,6 +45,12 @@ batch = 256
 # idle = { kind = "backoff", spins = 200, yields = 20, park_min_us = 50, park_max_us = 1000 }
 # gateway_idle = { kind = "backoff", spins = 200, yields = 20, park_min_us = 50, park_max_us = 1000 }
 
+[history]
+# Orders, trades and transfers kept for queries and back offices:
+# "sqlite" (DATA_DIR/history.sqlite), "postgres" (with url) or "none".
+backend = "sqlite"
+# url = "postgres://ringex@127.0.0.1:5432/ringex"
+
 [limits]
 max_connections = 1024
 max_frame_bytes = 65536
@@ -68,7 +74,59 @@ pub struct Config {
     pub snapshots_keep: usize,
     pub journal: JournalSection,
     pub pipeline: PipelineSection,
+    pub history: HistorySection,
     pub limits: LimitsSection,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistorySection {
+    pub backend: HistoryBackend,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryBackend {
+    Sqlite,
+    Postgres,
+    None,
+}
+
+impl HistoryBackend {
+    pub fn parse(s: &str) -> Result<HistoryBackend, String> {
+        match s {
+            "sqlite" => Ok(HistoryBackend::Sqlite),
+            "postgres" => Ok(HistoryBackend::Postgres),
+            "none" => Ok(HistoryBackend::None),
+            other => Err(format!(
+                "history backend {other:?}: expected sqlite, postgres or none"
+            )),
+        }
+    }
+}
+
+impl Config {
+    /// The store URL the history section names; `None` for no store.
+    pub fn history_url(&self) -> Result<Option<String>, String> {
+        match self.history.backend {
+            HistoryBackend::None => Ok(None),
+            HistoryBackend::Sqlite => Ok(Some(format!(
+                "sqlite:{}",
+                self.data_dir.join("history.sqlite").display()
+            ))),
+            HistoryBackend::Postgres => match &self.history.url {
+                Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                    Ok(Some(u.clone()))
+                }
+                Some(u) => Err(format!(
+                    "history.url {u:?}: expected postgres://user@host:port/db"
+                )),
+                None => Err("history.backend = \"postgres\" needs history.url".into()),
+            },
+        }
+    }
 }
 
 fn yes() -> bool {

@@ -110,6 +110,9 @@ pub struct EventLoop {
     pub stopping: bool,
     /// `inbound_published` when the core was last woken.
     woken_at: u64,
+    /// The history store's feed, a consumer of the outbound stream beside
+    /// the router (the pipeline must publish inputs).
+    pub history: Option<history::Feed>,
 }
 
 /// The one way the loop publishes into the inbound ring: refused while
@@ -138,13 +141,17 @@ impl Publisher<'_> {
 /// Hands outbound slots to the router, recording order latency on the way.
 struct Route<'a> {
     router: &'a mut Router,
+    history: Option<&'a mut history::Feed>,
     metrics: &'a Metrics,
     mono_ns: u64,
     last_latency_seq: &'a mut u64,
 }
 
 impl Consumer for Route<'_> {
-    fn on_output(&mut self, slot: &OutSlot, _end_of_batch: bool) {
+    fn on_output(&mut self, slot: &OutSlot, end_of_batch: bool) {
+        if let Some(h) = self.history.as_deref_mut() {
+            h.on_output(slot, end_of_batch);
+        }
         if let Output::Event(engine::Event::Execution(r)) = &slot.output {
             if slot.session != 0 && slot.recv_ns != 0 && r.seq != *self.last_latency_seq {
                 *self.last_latency_seq = r.seq;
@@ -198,6 +205,7 @@ impl EventLoop {
             last_latency_seq: 0,
             stopping: false,
             woken_at: 0,
+            history: None,
         })
     }
 
@@ -629,6 +637,7 @@ impl EventLoop {
     fn drain_outbound(&mut self, mono_ns: u64) -> usize {
         let mut route = Route {
             router: &mut self.router,
+            history: self.history.as_mut(),
             metrics: &self.shared.metrics,
             mono_ns,
             last_latency_seq: &mut self.last_latency_seq,

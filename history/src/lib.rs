@@ -19,6 +19,7 @@
 //! give, or answer one user's rows to another.
 
 pub mod catch_up;
+pub mod feed;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod projection;
@@ -31,9 +32,10 @@ pub mod store;
 pub mod writer;
 
 pub use catch_up::{catch_up, derive, CatchUpError, CaughtUp};
+pub use feed::Feed;
 pub use projection::{Batch, MemoryStore, Projector};
 pub use rows::*;
-pub use store::{open, Store, StoreError};
+pub use store::{open, open_lazy, Store, StoreError};
 pub use writer::{Stats, Writer, WriterConfig};
 
 /// Helpers for tests against a real PostgreSQL (here and in other crates).

@@ -45,6 +45,14 @@ impl PgStore {
         Ok(s)
     }
 
+    /// Connects on first use.
+    pub fn lazy(url: &str) -> PgStore {
+        PgStore {
+            url: url.to_string(),
+            client: None,
+        }
+    }
+
     fn client(&mut self) -> Result<&mut Client> {
         if self.client.as_ref().is_some_and(|c| c.is_closed()) {
             self.client = None;

@@ -102,6 +102,19 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
     Ok(Box::new(crate::sqlite::SqliteStore::open(path)?))
 }
 
+/// Like [`open`], but a PostgreSQL store connects (and migrates) on its
+/// first use rather than here: a server starts while its database is down,
+/// and its writer retries until it is back.
+pub fn open_lazy(url: &str) -> Result<Box<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
+        {
+            return Ok(Box::new(crate::postgres::PgStore::lazy(url)));
+        }
+    }
+    open(url)
+}
+
 /// Reads one column of a result row, whatever the backend.
 pub(crate) trait Get {
     fn int(&self, i: usize) -> Result<Option<i64>>;

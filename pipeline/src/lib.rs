@@ -101,6 +101,9 @@ pub struct PipelineConfig {
     pub batch: u64,
     /// Woken after the business logic published a batch (a parked event loop).
     pub waker: Option<Arc<dyn Waker>>,
+    /// Publish each applied command as [`Output::Input`] before its events
+    /// (a history store consumes them); off, the stream carries events only.
+    pub publish_inputs: bool,
 }
 
 /// The running core: threads plus what the gateway needs to talk to them.
@@ -151,6 +154,7 @@ impl Pipeline {
             },
             cfg.batch,
             cfg.waker.clone(),
+            cfg.publish_inputs,
         );
         let running = Arc::new(AtomicBool::new(true));
         let mut threads = Vec::new();

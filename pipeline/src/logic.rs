@@ -67,6 +67,8 @@ struct BusinessLogic<S: OutSink> {
     touched: Vec<UserId>,
     /// Counted here, published to `shared.metrics` once per batch.
     counts: CoreCounts,
+    /// Publish each applied command before its events.
+    publish_inputs: bool,
 }
 
 /// Where the business logic writes snapshots.
@@ -84,6 +86,7 @@ impl LogicAgent {
         snapshots: SnapshotPlace,
         batch: u64,
         waker: Option<Arc<dyn Waker>>,
+        publish_inputs: bool,
     ) -> LogicAgent {
         let logic = BusinessLogic {
             engine,
@@ -98,6 +101,7 @@ impl LogicAgent {
             watched: FxHashSet::default(),
             touched: Vec::new(),
             counts: CoreCounts::default(),
+            publish_inputs,
         };
         LogicAgent { poller, logic }
     }
@@ -228,6 +232,10 @@ impl<S: OutSink> BusinessLogic<S> {
             return;
         }
         self.counts.command(&cmd.kind);
+        if self.publish_inputs {
+            let last = self.events.is_empty();
+            self.publish_at(Output::Input(*cmd), slot, cmd.seq, last);
+        }
         // Mirrors (logins, encoders) learn of new assets, symbols and users
         // before the admin answer that announces them.
         let ok = matches!(self.events.first(), Some(Event::Admin { ok: true, .. }));
@@ -374,8 +382,15 @@ impl InProcess {
                 watched: FxHashSet::default(),
                 touched: Vec::new(),
                 counts: CoreCounts::default(),
+                publish_inputs: false,
             },
         }
+    }
+
+    /// Publishes each applied command as [`Output::Input`] before its events.
+    pub fn publish_inputs(mut self, on: bool) -> InProcess {
+        self.logic.publish_inputs = on;
+        self
     }
 
     /// Applies one input; its outputs, in order. `Err` once the engine

@@ -17,7 +17,9 @@
 
 use crate::rings::OutPoller;
 use disruptor::Polling;
-use engine::{AssetId, Balance, Event, ExecReport, Name, Seq, SymbolSpec, Units, UserId, UserInfo};
+use engine::{
+    AssetId, Balance, Command, Event, ExecReport, Name, Seq, SymbolSpec, Units, UserId, UserInfo,
+};
 
 /// A short error text that fits a ring slot (cut on a char boundary).
 #[derive(Copy, Clone, PartialEq, Eq)]
@@ -57,6 +59,11 @@ impl std::fmt::Debug for ShortText {
 #[derive(Copy, Clone, Debug)]
 pub enum Output {
     None,
+    /// The input `seq` itself, before its events (only with
+    /// [`crate::PipelineConfig::publish_inputs`]): what a projection of the
+    /// stream (the history store) needs besides the events. `last` is set
+    /// when no event follows.
+    Input(Command),
     Event(Event),
     /// Head of a balances answer (`found` false: no such user, no items).
     /// With `session` 0 it is a push to the user's subscribers.
@@ -307,6 +314,12 @@ mod tests {
             std::mem::size_of::<Output>() <= std::mem::size_of::<Event>() + 8,
             "Output {} vs Event {}",
             std::mem::size_of::<Output>(),
+            std::mem::size_of::<Event>()
+        );
+        assert!(
+            std::mem::size_of::<Command>() <= std::mem::size_of::<Event>(),
+            "Command {} vs Event {}",
+            std::mem::size_of::<Command>(),
             std::mem::size_of::<Event>()
         );
     }

@@ -88,6 +88,7 @@ fn config(dir: &std::path::Path, shared_thread: bool) -> PipelineConfig {
         snapshots_keep: 2,
         batch: 32,
         waker: None,
+        publish_inputs: false,
     }
 }
 

@@ -29,6 +29,7 @@ fn the_admin_snapshot_hash_equals_what_run_prints_at_its_seq() {
         snapshots_keep: 3,
         batch: 32,
         waker: None,
+        publish_inputs: false,
     };
     let mut pipe = Pipeline::start(cfg, rec.engine, writer, Arc::new(Shared::default()));
 

@@ -8,7 +8,7 @@
 
 use clap::Parser;
 use engine::{CommandKind, EngineLimits, Fixed, KeyHash, Name, Role, SymbolSpec, TxId};
-use gateway::config::{Config, DurabilityName, Profile, Threads};
+use gateway::config::{Config, DurabilityName, HistoryBackend, Profile, Threads};
 use gateway::net::{ConnLimits, EventLoop};
 use gateway::router::{Router, SessionLimits};
 use pipeline::{Pipeline, PipelineConfig, Shared};
@@ -41,6 +41,12 @@ struct Args {
     /// `default` or `low_latency`.
     #[arg(long)]
     profile: Option<String>,
+    /// History store: `sqlite` (DATA_DIR/history.sqlite), `postgres` or `none`.
+    #[arg(long)]
+    history: Option<String>,
+    /// PostgreSQL URL of the history store (implies `--history postgres`).
+    #[arg(long)]
+    history_url: Option<String>,
 }
 
 fn main() {
@@ -88,6 +94,14 @@ fn run(args: Args) -> Result<(), String> {
             }
         };
     }
+    if let Some(u) = args.history_url {
+        cfg.history.backend = HistoryBackend::Postgres;
+        cfg.history.url = Some(u);
+    }
+    if let Some(b) = args.history {
+        cfg.history.backend = HistoryBackend::parse(&b).map_err(|e| format!("--history: {e}"))?;
+    }
+    let history_url = cfg.history_url()?;
     let placement = cfg.placement();
 
     let http = std::net::TcpListener::bind(&cfg.http_addr)
@@ -126,6 +140,10 @@ fn run(args: Args) -> Result<(), String> {
         ms = t0.elapsed().as_millis() as u64,
         "recovered"
     );
+    let store = match &history_url {
+        Some(url) => Some(open_history(url, &cfg.data_dir, rec.last_seq)?),
+        None => None,
+    };
     recovering.store(false, Ordering::Release);
     // Wake the responder out of accept().
     let _ = std::net::TcpStream::connect(http_addr);
@@ -136,7 +154,7 @@ fn run(args: Args) -> Result<(), String> {
         .clone()
         .or_else(|| (cfg.demo && fresh).then(|| random_key("admin")));
     let md = engine::market_data::MarketData::from_engine(&rec.engine);
-    let router = Router::new(
+    let mut router = Router::new(
         rec.engine.directory().clone(),
         rec.engine.users(),
         admin_key.as_deref().map(KeyHash::of_key),
@@ -165,7 +183,19 @@ fn run(args: Args) -> Result<(), String> {
         snapshots_keep: cfg.snapshots_keep,
         batch: cfg.pipeline.batch,
         waker: waker.map(|w| Arc::new(w) as Arc<dyn pipeline::Waker>),
+        publish_inputs: store.is_some(),
     };
+    let feed = store.map(|store| {
+        let backend = store.backend();
+        let mut wc = history::WriterConfig::new(&cfg.data_dir);
+        wc.start_seq = Some(rec.last_seq);
+        let writer = history::Writer::spawn(store, wc);
+        router.set_history(gateway::router::HistoryInfo {
+            backend,
+            stats: writer.stats().clone(),
+        });
+        history::Feed::new(writer)
+    });
     let pipeline = Pipeline::start(pcfg, rec.engine, writer, shared);
     http.set_nonblocking(true).map_err(|e| e.to_string())?;
     tcp.set_nonblocking(true).map_err(|e| e.to_string())?;
@@ -184,6 +214,7 @@ fn run(args: Args) -> Result<(), String> {
         limits,
     )
     .map_err(|e| e.to_string())?;
+    net.history = feed;
     if let Some(&core) = placement.pin_cores.first() {
         if !core_affinity::set_for_current(core_affinity::CoreId { id: core }) {
             tracing::warn!(core, "could not pin the network thread");
@@ -216,9 +247,59 @@ fn run(args: Args) -> Result<(), String> {
     let mut idle = placement.gateway_idle.build();
     net.run(idle.as_mut(), &|| stop.load(Ordering::Relaxed));
     tracing::info!("stopping: intake closed, draining");
+    let feed = net.history.take();
     net.into_pipeline().stop();
+    if let Some(f) = feed {
+        if let Err(e) = f.stop() {
+            tracing::warn!("history: {e}; it catches up from the journal at the next start");
+        }
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Opens the history store and catches it up with the journal before the
+/// server opens, so that what it serves (klines, the tape, the ticker, a
+/// user's past orders) is whole. A database that is down is not waited for:
+/// the writer retries and catches up once it is back.
+fn open_history(
+    url: &str,
+    data_dir: &std::path::Path,
+    last_seq: u64,
+) -> Result<Box<dyn history::Store>, String> {
+    let mut store =
+        history::open_lazy(url).map_err(|e| format!("history store {}: {e}", redact(url)))?;
+    let t0 = std::time::Instant::now();
+    match history::catch_up(data_dir, store.as_mut(), Some(last_seq), 4096) {
+        Ok(done) => tracing::info!(
+            backend = store.backend(),
+            from_seq = done.from,
+            to_seq = done.to,
+            rows = done.rows,
+            ms = t0.elapsed().as_millis() as u64,
+            "history caught up with the journal"
+        ),
+        Err(history::CatchUpError::Store(e)) if e.transient => tracing::warn!(
+            backend = store.backend(),
+            "history store unavailable ({e}); trading starts, the writer retries and catches up"
+        ),
+        Err(e) => return Err(format!("history store {}: {e}", redact(url))),
+    }
+    Ok(store)
+}
+
+/// A store URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(i), Some(j)) if j > i => {
+            let cred = &url[i + 3..j];
+            match cred.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..i + 3], &url[j..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// Answers every connection with 503 until `recovering` turns false.

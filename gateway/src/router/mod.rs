@@ -145,6 +145,68 @@ pub struct Router {
     /// Intake is stopped (a stage cannot go on, or the server is stopping):
     /// refused inputs are answered `unavailable`, not `overloaded`.
     intake_stopped: bool,
+    /// The history store, when there is one: its backend and writer stats.
+    history: Option<HistoryInfo>,
+}
+
+/// What the router shows of the history store (`/healthz`, `/metrics`).
+#[derive(Clone)]
+pub struct HistoryInfo {
+    pub backend: &'static str,
+    pub stats: std::sync::Arc<history::Stats>,
+}
+
+impl HistoryInfo {
+    /// The writer's gauges and counters in Prometheus text.
+    pub fn render_metrics(&self, s: &mut String) {
+        use std::fmt::Write;
+        use std::sync::atomic::Ordering::Acquire;
+        let st = &self.stats;
+        for (name, kind, help, v) in [
+            (
+                "ringex_history_lag_seq",
+                "gauge",
+                "Inputs applied but not yet in the history store.",
+                st.lag_seq(),
+            ),
+            (
+                "ringex_history_progress_seq",
+                "gauge",
+                "Last input whose rows are in the history store.",
+                st.progress.load(Acquire),
+            ),
+            (
+                "ringex_history_dropped_total",
+                "counter",
+                "Inputs the writer's buffer could not take (re-derived from the journal).",
+                st.dropped.load(Acquire),
+            ),
+            (
+                "ringex_history_catch_ups_total",
+                "counter",
+                "Catch-ups of the history store from the journal.",
+                st.catch_ups.load(Acquire),
+            ),
+            (
+                "ringex_history_rows_total",
+                "counter",
+                "Rows written to the history store.",
+                st.rows.load(Acquire),
+            ),
+            (
+                "ringex_history_failures_total",
+                "counter",
+                "Failed history store operations (each retried).",
+                st.failures.load(Acquire),
+            ),
+        ] {
+            let _ = writeln!(
+                s,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{{backend=\"{}\"}} {v}",
+                self.backend
+            );
+        }
+    }
 }
 
 /// The admin session's user id: not an engine user.
@@ -172,6 +234,7 @@ impl Router {
             cancels: VecDeque::new(),
             answers: Answers::default(),
             intake_stopped: false,
+            history: None,
             dir,
             keys: users.into_iter().map(|u| (u.key_hash, u)).collect(),
             admin_key,
@@ -251,6 +314,14 @@ impl Router {
     /// Publishes what no request waits for (cancel-on-disconnect first),
     /// in order, until the ring is full; the rest waits for the next cycle.
     /// Told once per loop cycle whether the pipeline takes inputs.
+    pub fn set_history(&mut self, info: HistoryInfo) {
+        self.history = Some(info);
+    }
+
+    pub fn history(&self) -> Option<&HistoryInfo> {
+        self.history.as_ref()
+    }
+
     pub fn set_intake_stopped(&mut self, stopped: bool) {
         self.intake_stopped = stopped;
     }
@@ -539,7 +610,7 @@ impl Router {
             return;
         }
         match o.output {
-            Output::None => {}
+            Output::None | Output::Input(_) => {}
             Output::Event(ev) => {
                 if matches!(ev, Event::Level { .. })
                     || matches!(ev, Event::Execution(r) if r.exec_type == ExecType::Trade)

@@ -121,15 +121,26 @@ impl Router {
                     false => (200, "ok"),
                     true => (503, "unavailable"),
                 };
-                return respond(
-                    self,
-                    status,
-                    "application/json",
-                    &format!("{{\"status\":\"{word}\",\"seq\":{applied_seq}}}"),
-                );
+                let mut body = format!("{{\"status\":\"{word}\",\"seq\":{applied_seq}");
+                if let Some(h) = &self.history {
+                    let st = &h.stats;
+                    let _ = write!(
+                        body,
+                        ",\"history\":{{\"backend\":\"{}\",\"progress_seq\":{},\"lag_seq\":{},\"failures\":{}}}",
+                        h.backend,
+                        st.progress.load(std::sync::atomic::Ordering::Acquire),
+                        st.lag_seq(),
+                        st.failures.load(std::sync::atomic::Ordering::Acquire),
+                    );
+                }
+                body.push('}');
+                return respond(self, status, "application/json", &body);
             }
             ("GET", "/metrics") => {
-                let body = metrics.render(ring_depths.0, ring_depths.1);
+                let mut body = metrics.render(ring_depths.0, ring_depths.1);
+                if let Some(h) = &self.history {
+                    h.render_metrics(&mut body);
+                }
                 return respond(self, 200, "text/plain; version=0.0.4", &body);
             }
             ("GET", "/api/v1/symbols") => {
