@@ -370,3 +370,52 @@ fn postgres_equals_the_reference_and_is_idempotent() {
     let mut s = history::open(&url).unwrap();
     assert_eq!(s.rows().unwrap().first_difference(&reference()), None);
 }
+
+/// The server's path: the business logic publishes each input before its
+/// events, the feed pairs them for the writer; queries and balance pushes
+/// in between change nothing. The store ends equal to the reference.
+#[test]
+fn the_feed_pairs_inputs_with_their_events_off_the_stream() {
+    use pipeline::{Consumer, InSlot, Input, Query};
+    let dir = tempfile::tempdir().unwrap();
+    let store = history::open(dir.path().join("h.sqlite").to_str().unwrap()).unwrap();
+    let mut cfg = history::WriterConfig::new(dir.path());
+    cfg.start_seq = Some(0);
+    let mut feed = history::Feed::new(history::Writer::spawn(store, cfg));
+    let mut logic =
+        pipeline::logic::InProcess::new(Engine::new(EngineLimits::default())).publish_inputs(true);
+    for (i, c) in day().into_iter().enumerate() {
+        let mut slots = logic
+            .handle(&InSlot {
+                input: Input::Command(c),
+                session: 1,
+                ..InSlot::default()
+            })
+            .unwrap();
+        if i % 3 == 0 {
+            slots.extend(
+                logic
+                    .handle(&InSlot {
+                        input: Input::Query(Query::Balances { user: 1 }),
+                        session: 1,
+                        ..InSlot::default()
+                    })
+                    .unwrap(),
+            );
+        }
+        let n = slots.len();
+        for (j, s) in slots.iter().enumerate() {
+            feed.on_output(s, j + 1 == n);
+        }
+    }
+    let stats = feed.writer().stats().clone();
+    feed.stop().unwrap();
+    assert_eq!(
+        stats.catch_ups.load(std::sync::atomic::Ordering::Acquire),
+        1
+    );
+    assert_eq!(stats.dropped.load(std::sync::atomic::Ordering::Acquire), 0);
+    let mut store = history::open(dir.path().join("h.sqlite").to_str().unwrap()).unwrap();
+    assert_eq!(store.progress().unwrap(), day().len() as u64);
+    assert_eq!(store.rows().unwrap(), reference());
+}

@@ -143,19 +143,7 @@ impl Pipeline {
         let (bl_poller, in_builder) = in_builder.and_then().new_event_poller();
         let in_producer = in_builder.build();
         let mut journaler = journaler::Journaler::new(j_poller, writer, cfg.batch);
-        let logic = logic::LogicAgent::new(
-            bl_poller,
-            engine,
-            out_producer,
-            shared.clone(),
-            logic::SnapshotPlace {
-                data_dir: cfg.data_dir.clone(),
-                keep: cfg.snapshots_keep,
-            },
-            cfg.batch,
-            cfg.waker.clone(),
-            cfg.publish_inputs,
-        );
+        let logic = logic::LogicAgent::new(bl_poller, engine, out_producer, shared.clone(), &cfg);
         let running = Arc::new(AtomicBool::new(true));
         let mut threads = Vec::new();
         let spawn = |name: &str,

@@ -71,37 +71,28 @@ struct BusinessLogic<S: OutSink> {
     publish_inputs: bool,
 }
 
-/// Where the business logic writes snapshots.
-pub(crate) struct SnapshotPlace {
-    pub data_dir: PathBuf,
-    pub keep: usize,
-}
-
 impl LogicAgent {
     pub(crate) fn new(
         poller: EventPoller<InSlot, SingleConsumerBarrier>,
         engine: Engine,
         out: OutProducer,
         shared: Arc<Shared>,
-        snapshots: SnapshotPlace,
-        batch: u64,
-        waker: Option<Arc<dyn Waker>>,
-        publish_inputs: bool,
+        cfg: &crate::PipelineConfig,
     ) -> LogicAgent {
         let logic = BusinessLogic {
             engine,
             out,
             events: Vec::with_capacity(1024),
             shared,
-            data_dir: Some(snapshots.data_dir),
-            snapshots_keep: snapshots.keep,
-            batch,
+            data_dir: Some(cfg.data_dir.clone()),
+            snapshots_keep: cfg.snapshots_keep,
+            batch: cfg.batch,
             halted: None,
-            waker,
+            waker: cfg.waker.clone(),
             watched: FxHashSet::default(),
             touched: Vec::new(),
             counts: CoreCounts::default(),
-            publish_inputs,
+            publish_inputs: cfg.publish_inputs,
         };
         LogicAgent { poller, logic }
     }
