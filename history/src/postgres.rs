@@ -64,23 +64,6 @@ impl PgStore {
         }
         Ok(self.client.as_mut().expect("connected"))
     }
-
-    fn select<T>(
-        &mut self,
-        sql: &str,
-        args: &[Val],
-        f: fn(&dyn Get) -> Result<T>,
-    ) -> Result<Vec<T>> {
-        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = args
-            .iter()
-            .map(|a| match a {
-                Val::Int(v) => v as &(dyn postgres::types::ToSql + Sync),
-                Val::Text(s) => s as &(dyn postgres::types::ToSql + Sync),
-            })
-            .collect();
-        let rows = self.client()?.query(sql, &params).map_err(err)?;
-        rows.iter().map(|r| f(&PgRow(r))).collect()
-    }
 }
 
 fn migrate(c: &mut Client) -> Result<()> {
@@ -302,39 +285,22 @@ impl Store for PgStore {
         tx.commit().map_err(err)
     }
 
-    fn orders(&mut self, tail: &str, args: &[Val]) -> Result<Vec<OrderRow>> {
-        self.select(
-            &format!("SELECT {ORDER_COLS} FROM orders {tail}"),
-            args,
-            order_from,
-        )
-    }
-    fn trades(&mut self, tail: &str, args: &[Val]) -> Result<Vec<TradeRow>> {
-        self.select(
-            &format!("SELECT {TRADE_COLS} FROM trades {tail}"),
-            args,
-            trade_from,
-        )
-    }
-    fn transfers(&mut self, tail: &str, args: &[Val]) -> Result<Vec<TransferRow>> {
-        self.select(
-            &format!("SELECT {TRANSFER_COLS} FROM transfers {tail}"),
-            args,
-            transfer_from,
-        )
-    }
-    fn assets(&mut self) -> Result<Vec<AssetRow>> {
-        self.select(
-            &format!("SELECT {ASSET_COLS} FROM assets ORDER BY asset_id"),
-            &[],
-            asset_from,
-        )
-    }
-    fn symbols(&mut self) -> Result<Vec<SymbolRow>> {
-        self.select(
-            &format!("SELECT {SYMBOL_COLS} FROM symbols ORDER BY symbol_id"),
-            &[],
-            symbol_from,
-        )
+    fn each_row(
+        &mut self,
+        sql: &str,
+        args: &[Val],
+        row: &mut dyn FnMut(&dyn Get) -> Result<()>,
+    ) -> Result<()> {
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = args
+            .iter()
+            .map(|a| match a {
+                Val::Int(v) => v as &(dyn postgres::types::ToSql + Sync),
+                Val::Text(s) => s as &(dyn postgres::types::ToSql + Sync),
+            })
+            .collect();
+        for r in self.client()?.query(sql, &params).map_err(err)? {
+            row(&PgRow(&r))?;
+        }
+        Ok(())
     }
 }

@@ -7,7 +7,6 @@
 //! the journal re-derives whatever a lost transaction held.
 
 use crate::projection::Batch;
-use crate::rows::*;
 use crate::schema::{self, *};
 use crate::store::*;
 use engine::Seq;
@@ -76,28 +75,6 @@ impl SqliteStore {
         )
         .map_err(err)?;
         tx.commit().map_err(err)
-    }
-
-    fn select<T>(
-        &mut self,
-        sql: &str,
-        args: &[Val],
-        f: fn(&dyn Get) -> Result<T>,
-    ) -> Result<Vec<T>> {
-        let mut st = self.conn.prepare_cached(sql).map_err(err)?;
-        let params: Vec<&dyn rusqlite::ToSql> = args
-            .iter()
-            .map(|a| match a {
-                Val::Int(v) => v as &dyn rusqlite::ToSql,
-                Val::Text(s) => s as &dyn rusqlite::ToSql,
-            })
-            .collect();
-        let mut rows = st.query(params.as_slice()).map_err(err)?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next().map_err(err)? {
-            out.push(f(&SqlRow(r))?);
-        }
-        Ok(out)
     }
 }
 
@@ -261,39 +238,24 @@ impl Store for SqliteStore {
         tx.commit().map_err(err)
     }
 
-    fn orders(&mut self, tail: &str, args: &[Val]) -> Result<Vec<OrderRow>> {
-        self.select(
-            &format!("SELECT {ORDER_COLS} FROM orders {tail}"),
-            args,
-            order_from,
-        )
-    }
-    fn trades(&mut self, tail: &str, args: &[Val]) -> Result<Vec<TradeRow>> {
-        self.select(
-            &format!("SELECT {TRADE_COLS} FROM trades {tail}"),
-            args,
-            trade_from,
-        )
-    }
-    fn transfers(&mut self, tail: &str, args: &[Val]) -> Result<Vec<TransferRow>> {
-        self.select(
-            &format!("SELECT {TRANSFER_COLS} FROM transfers {tail}"),
-            args,
-            transfer_from,
-        )
-    }
-    fn assets(&mut self) -> Result<Vec<AssetRow>> {
-        self.select(
-            &format!("SELECT {ASSET_COLS} FROM assets ORDER BY asset_id"),
-            &[],
-            asset_from,
-        )
-    }
-    fn symbols(&mut self) -> Result<Vec<SymbolRow>> {
-        self.select(
-            &format!("SELECT {SYMBOL_COLS} FROM symbols ORDER BY symbol_id"),
-            &[],
-            symbol_from,
-        )
+    fn each_row(
+        &mut self,
+        sql: &str,
+        args: &[Val],
+        row: &mut dyn FnMut(&dyn Get) -> Result<()>,
+    ) -> Result<()> {
+        let mut st = self.conn.prepare_cached(sql).map_err(err)?;
+        let params: Vec<&dyn rusqlite::ToSql> = args
+            .iter()
+            .map(|a| match a {
+                Val::Int(v) => v as &dyn rusqlite::ToSql,
+                Val::Text(s) => s as &dyn rusqlite::ToSql,
+            })
+            .collect();
+        let mut rows = st.query(params.as_slice()).map_err(err)?;
+        while let Some(r) = rows.next().map_err(err)? {
+            row(&SqlRow(r))?;
+        }
+        Ok(())
     }
 }

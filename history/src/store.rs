@@ -11,6 +11,7 @@
 
 use crate::projection::Batch;
 use crate::rows::*;
+use crate::schema::{ASSET_COLS, ORDER_COLS, SYMBOL_COLS, TRADE_COLS, TRANSFER_COLS};
 use engine::{ClOrdId, Fixed, Name, Seq, TxId};
 use std::fmt;
 
@@ -63,13 +64,44 @@ pub trait Store: Send {
     fn progress(&mut self) -> Result<Seq>;
     /// Writes a batch and `progress` in one transaction.
     fn apply(&mut self, batch: &Batch) -> Result<()>;
-    /// Orders matching `tail` (`WHERE …` / `ORDER BY …` / `LIMIT …` with
-    /// `$1`, `$2`, … bound to `args`, numbered in order of first use).
-    fn orders(&mut self, tail: &str, args: &[Val]) -> Result<Vec<OrderRow>>;
-    fn trades(&mut self, tail: &str, args: &[Val]) -> Result<Vec<TradeRow>>;
-    fn transfers(&mut self, tail: &str, args: &[Val]) -> Result<Vec<TransferRow>>;
-    fn assets(&mut self) -> Result<Vec<AssetRow>>;
-    fn symbols(&mut self) -> Result<Vec<SymbolRow>>;
+    /// Runs `sql` with `$1`, `$2`, … bound to `args` (numbered in order of
+    /// first use) and hands each result row to `row`, in order.
+    fn each_row(
+        &mut self,
+        sql: &str,
+        args: &[Val],
+        row: &mut dyn FnMut(&dyn Get) -> Result<()>,
+    ) -> Result<()>;
+
+    /// Orders matching `tail` (`WHERE …` / `ORDER BY …` / `LIMIT …`).
+    fn orders(&mut self, tail: &str, args: &[Val]) -> Result<Vec<OrderRow>> {
+        select(
+            self,
+            &format!("SELECT {ORDER_COLS} FROM orders {tail}"),
+            args,
+            order_from,
+        )
+    }
+    fn trades(&mut self, tail: &str, args: &[Val]) -> Result<Vec<TradeRow>> {
+        select(
+            self,
+            &format!("SELECT {TRADE_COLS} FROM trades {tail}"),
+            args,
+            trade_from,
+        )
+    }
+    fn transfers(&mut self, tail: &str, args: &[Val]) -> Result<Vec<TransferRow>> {
+        let sql = format!("SELECT {TRANSFER_COLS} FROM transfers {tail}");
+        select(self, &sql, args, transfer_from)
+    }
+    fn assets(&mut self) -> Result<Vec<AssetRow>> {
+        let sql = format!("SELECT {ASSET_COLS} FROM assets ORDER BY asset_id");
+        select(self, &sql, &[], asset_from)
+    }
+    fn symbols(&mut self) -> Result<Vec<SymbolRow>> {
+        let sql = format!("SELECT {SYMBOL_COLS} FROM symbols ORDER BY symbol_id");
+        select(self, &sql, &[], symbol_from)
+    }
 
     /// Everything stored, each kind sorted by its key.
     fn rows(&mut self) -> Result<Rows> {
@@ -115,8 +147,23 @@ pub fn open_lazy(url: &str) -> Result<Box<dyn Store>> {
     open(url)
 }
 
+/// Every row `sql` gives, each decoded by `f`.
+fn select<T, S: Store + ?Sized>(
+    store: &mut S,
+    sql: &str,
+    args: &[Val],
+    f: fn(&dyn Get) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    store.each_row(sql, args, &mut |r| {
+        out.push(f(r)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// Reads one column of a result row, whatever the backend.
-pub(crate) trait Get {
+pub trait Get {
     fn int(&self, i: usize) -> Result<Option<i64>>;
     fn text(&self, i: usize) -> Result<Option<String>>;
     fn boolean(&self, i: usize) -> Result<bool>;
