@@ -116,8 +116,34 @@ pub fn catch_up(
     to: Option<Seq>,
     batch_cmds: u64,
 ) -> Result<CaughtUp, CatchUpError> {
+    catch_up_from(data_dir, store, to, batch_cmds, None)
+}
+
+/// [`catch_up`], starting from `kept` (the engine a previous catch-up
+/// returned) when it is at or below the store's progress and no snapshot
+/// lies between the two: a writer that falls behind again and again then
+/// replays only what it has not seen, not the journal since the snapshot.
+pub fn catch_up_from(
+    data_dir: &Path,
+    store: &mut dyn Store,
+    to: Option<Seq>,
+    batch_cmds: u64,
+    kept: Option<Engine>,
+) -> Result<CaughtUp, CatchUpError> {
     let from = store.progress()?;
-    let (mut engine, snapshot_seq) = start_engine(data_dir, from)?;
+    let kept = match kept {
+        Some(e) if e.last_seq() <= from => {
+            let newer_snapshot = journal::snapshot::list(data_dir)?
+                .iter()
+                .any(|(seq, _)| *seq > e.last_seq() && *seq <= from);
+            (!newer_snapshot).then_some(e)
+        }
+        _ => None,
+    };
+    let (mut engine, snapshot_seq) = match kept {
+        Some(e) => (e, None),
+        None => start_engine(data_dir, from)?,
+    };
     let mut events: Vec<Event> = Vec::with_capacity(256);
     let mut projector: Option<Projector> = None;
     if engine.last_seq() == from {

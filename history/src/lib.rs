@@ -31,7 +31,7 @@ pub mod sqlite;
 pub mod store;
 pub mod writer;
 
-pub use catch_up::{catch_up, derive, CatchUpError, CaughtUp};
+pub use catch_up::{catch_up, catch_up_from, derive, CatchUpError, CaughtUp};
 pub use feed::Feed;
 pub use projection::{Batch, MemoryStore, Projector};
 pub use rows::*;

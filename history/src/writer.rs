@@ -17,10 +17,10 @@
 //! Must never: block its producer, write a batch out of order, or lose an
 //! input without the journal to re-derive it from.
 
-use crate::catch_up::{catch_up, CatchUpError};
+use crate::catch_up::{catch_up_from, CatchUpError};
 use crate::projection::Projector;
 use crate::store::Store;
-use engine::{Command, Event, Seq};
+use engine::{Command, Engine, Event, Seq};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -107,6 +107,13 @@ impl Writer {
     /// journal to [`WriterConfig::start_seq`], then takes offered inputs
     /// (the first one it expects is the one after).
     pub fn spawn(store: Box<dyn Store>, cfg: WriterConfig) -> Writer {
+        Writer::spawn_from(store, cfg, None)
+    }
+
+    /// [`Writer::spawn`] with the engine a catch-up just returned (see
+    /// [`crate::catch_up_from`]): the writer's first catch-up then replays
+    /// nothing it has.
+    pub fn spawn_from(store: Box<dyn Store>, cfg: WriterConfig, kept: Option<Engine>) -> Writer {
         let (tx, rx) = sync_channel(cfg.buffer.max(1));
         let stats = Arc::new(Stats::default());
         let stop = Arc::new(AtomicBool::new(false));
@@ -121,6 +128,7 @@ impl Writer {
                     stop: st,
                     projector: None,
                     next: 0,
+                    kept,
                 };
                 w.run(rx)
             })
@@ -189,6 +197,10 @@ struct Inner {
     projector: Option<Projector>,
     /// The seq the writer expects next.
     next: Seq,
+    /// The engine the last catch-up ended with: the next one starts from it
+    /// rather than from a snapshot (one engine's memory, for replays that
+    /// stay short however often the writer falls behind).
+    kept: Option<Engine>,
 }
 
 impl Inner {
@@ -321,7 +333,8 @@ impl Inner {
     fn catch_up(&mut self, to: Option<Seq>) -> Result<(), String> {
         let (dir, batch) = (self.cfg.data_dir.clone(), self.cfg.batch_cmds);
         let done = self.retry("catching up from the journal", |w| {
-            catch_up(&dir, w.store.as_mut(), to, batch).map_err(|e| {
+            let kept = w.kept.take();
+            catch_up_from(&dir, w.store.as_mut(), to, batch, kept).map_err(|e| {
                 let transient = matches!(&e, CatchUpError::Store(s) if s.transient);
                 (e.to_string(), transient)
             })
@@ -333,6 +346,7 @@ impl Inner {
         self.stats.offered.fetch_max(done.to, Ordering::AcqRel);
         self.next = done.to + 1;
         self.projector = Some(Projector::new(done.engine.directory().clone()));
+        self.kept = Some(done.engine);
         Ok(())
     }
 }

@@ -226,25 +226,14 @@ impl Store for Flaky {
         self.check()?;
         self.inner.apply(b)
     }
-    fn orders(&mut self, t: &str, a: &[Val]) -> StoreResult<Vec<history::OrderRow>> {
+    fn each_row(
+        &mut self,
+        sql: &str,
+        args: &[Val],
+        row: &mut dyn FnMut(&dyn history::store::Get) -> StoreResult<()>,
+    ) -> StoreResult<()> {
         self.check()?;
-        self.inner.orders(t, a)
-    }
-    fn trades(&mut self, t: &str, a: &[Val]) -> StoreResult<Vec<history::TradeRow>> {
-        self.check()?;
-        self.inner.trades(t, a)
-    }
-    fn transfers(&mut self, t: &str, a: &[Val]) -> StoreResult<Vec<history::TransferRow>> {
-        self.check()?;
-        self.inner.transfers(t, a)
-    }
-    fn assets(&mut self) -> StoreResult<Vec<history::AssetRow>> {
-        self.check()?;
-        self.inner.assets()
-    }
-    fn symbols(&mut self) -> StoreResult<Vec<history::SymbolRow>> {
-        self.check()?;
-        self.inner.symbols()
+        self.inner.each_row(sql, args, row)
     }
 }
 
@@ -356,4 +345,31 @@ fn the_history_and_reconcile_commands() {
     }
     let bad = tool(&["-q", "reconcile", &p(&t.path().join("nothing"))]);
     assert_eq!(bad.code, 2, "{bad:?}");
+}
+
+/// A writer that falls behind again and again catches up from the engine
+/// its last catch-up ended with, and ends exactly as one catch-up would; an
+/// engine ahead of the store (progress rewound) is not used.
+#[test]
+fn catch_up_continues_from_the_kept_engine() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    let cmds = commands(9, 2_000);
+    journal_live(&data, &cmds, 1_000_000, |_, _| {});
+    for url in backends(t.path(), "kept") {
+        let mut store = history::open(&url).unwrap();
+        let mut kept = None;
+        for to in [150u64, 700, 701, 1_333, 2_000] {
+            let done =
+                history::catch_up_from(&data, store.as_mut(), Some(to), 64, kept.take()).unwrap();
+            assert_eq!(done.to, to, "{url}");
+            assert_eq!(done.engine.last_seq(), to);
+            kept = Some(done.engine);
+        }
+        assert_equal_to_journal(&data, store.as_mut(), &format!("kept engine, {url}"));
+        history::testing::exec(&url, "UPDATE progress SET seq = 500");
+        let redo = history::catch_up_from(&data, store.as_mut(), None, 64, kept.take()).unwrap();
+        assert_eq!((redo.from, redo.to), (500, 2_000), "{url}");
+        assert_equal_to_journal(&data, store.as_mut(), &format!("kept engine ahead, {url}"));
+    }
 }

@@ -140,9 +140,12 @@ fn run(args: Args) -> Result<(), String> {
         ms = t0.elapsed().as_millis() as u64,
         "recovered"
     );
-    let store = match &history_url {
-        Some(url) => Some(open_history(url, &cfg.data_dir, rec.last_seq)?),
-        None => None,
+    let (store, history_engine) = match &history_url {
+        Some(url) => {
+            let (s, e) = open_history(url, &cfg.data_dir, rec.last_seq)?;
+            (Some(s), e)
+        }
+        None => (None, None),
     };
     recovering.store(false, Ordering::Release);
     // Wake the responder out of accept().
@@ -189,7 +192,7 @@ fn run(args: Args) -> Result<(), String> {
         let backend = store.backend();
         let mut wc = history::WriterConfig::new(&cfg.data_dir);
         wc.start_seq = Some(rec.last_seq);
-        let writer = history::Writer::spawn(store, wc);
+        let writer = history::Writer::spawn_from(store, wc, history_engine);
         router.set_history(gateway::router::HistoryInfo {
             backend,
             stats: writer.stats().clone(),
@@ -266,26 +269,31 @@ fn open_history(
     url: &str,
     data_dir: &std::path::Path,
     last_seq: u64,
-) -> Result<Box<dyn history::Store>, String> {
+) -> Result<(Box<dyn history::Store>, Option<engine::Engine>), String> {
     let mut store =
         history::open_lazy(url).map_err(|e| format!("history store {}: {e}", redact(url)))?;
     let t0 = std::time::Instant::now();
     match history::catch_up(data_dir, store.as_mut(), Some(last_seq), 4096) {
-        Ok(done) => tracing::info!(
-            backend = store.backend(),
-            from_seq = done.from,
-            to_seq = done.to,
-            rows = done.rows,
-            ms = t0.elapsed().as_millis() as u64,
-            "history caught up with the journal"
-        ),
-        Err(history::CatchUpError::Store(e)) if e.transient => tracing::warn!(
-            backend = store.backend(),
-            "history store unavailable ({e}); trading starts, the writer retries and catches up"
-        ),
-        Err(e) => return Err(format!("history store {}: {e}", redact(url))),
+        Ok(done) => {
+            tracing::info!(
+                backend = store.backend(),
+                from_seq = done.from,
+                to_seq = done.to,
+                rows = done.rows,
+                ms = t0.elapsed().as_millis() as u64,
+                "history caught up with the journal"
+            );
+            Ok((store, Some(done.engine)))
+        }
+        Err(history::CatchUpError::Store(e)) if e.transient => {
+            tracing::warn!(
+                backend = store.backend(),
+                "history store unavailable ({e}); trading starts, the writer retries and catches up"
+            );
+            Ok((store, None))
+        }
+        Err(e) => Err(format!("history store {}: {e}", redact(url))),
     }
-    Ok(store)
 }
 
 /// A store URL without its password, for messages.
