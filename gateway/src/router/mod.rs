@@ -313,7 +313,7 @@ impl Router {
 
     /// Publishes what no request waits for (cancel-on-disconnect first),
     /// in order, until the ring is full; the rest waits for the next cycle.
-    /// Told once per loop cycle whether the pipeline takes inputs.
+    /// The history store's figures for `/healthz` and `/metrics`.
     pub fn set_history(&mut self, info: HistoryInfo) {
         self.history = Some(info);
     }
@@ -322,6 +322,7 @@ impl Router {
         self.history.as_ref()
     }
 
+    /// Told once per loop cycle whether the pipeline takes inputs.
     pub fn set_intake_stopped(&mut self, stopped: bool) {
         self.intake_stopped = stopped;
     }
