@@ -12,7 +12,9 @@
 //! - A store that fails is retried with exponential back-off (up to
 //!   `backoff_max`), logged once per failure streak; meanwhile the lag grows
 //!   and the buffer may overflow, which only means catch-up later.
-//! - [`Stats::lag_seq`] is the last seq offered minus `progress`.
+//! - [`Stats::lag_seq`] is the last seq offered minus `progress`; the
+//!   journal up to [`WriterConfig::start_seq`] counts as offered, so a store
+//!   that is unreachable at start shows its lag from the first moment.
 //!
 //! Must never: block its producer, write a batch out of order, or lose an
 //! input without the journal to re-derive it from.
@@ -116,6 +118,11 @@ impl Writer {
     pub fn spawn_from(store: Box<dyn Store>, cfg: WriterConfig, kept: Option<Engine>) -> Writer {
         let (tx, rx) = sync_channel(cfg.buffer.max(1));
         let stats = Arc::new(Stats::default());
+        // The journal up to `start_seq` is offered already: a store that is
+        // down at start shows that much lag, not none.
+        if let Some(s) = cfg.start_seq {
+            stats.offered.store(s, Ordering::Release);
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let (s, st) = (stats.clone(), stop.clone());
         let thread = std::thread::Builder::new()
