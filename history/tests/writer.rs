@@ -1,7 +1,9 @@
 //! The writer against a store that is down: its lag is visible from the
 //! first moment (the journal up to `start_seq` counts as offered), nothing
 //! is stored while it is down, and once it is back the store catches up to
-//! exactly what the journal gives.
+//! exactly what the journal gives, also after outage upon outage. A kept
+//! engine lets a catch-up resume where the last one ended, and a store that
+//! is down when the writer starts does not cost it that engine.
 
 use engine::*;
 use history::store::{Get, Result as StoreResult, StoreError, Val};
@@ -173,4 +175,133 @@ fn a_store_down_at_start_shows_its_lag_then_catches_up_exactly() {
         .unwrap();
     assert_eq!(have.first_difference(&want), None);
     assert!(!want.trades.is_empty(), "the journal traded");
+}
+
+#[test]
+fn a_kept_engine_is_resumed_only_at_or_below_progress_and_gives_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let last = journal(dir.path());
+    let path = dir.path().join("history.sqlite");
+    let mut store = history::open(path.to_str().unwrap()).unwrap();
+    let first = history::catch_up(dir.path(), store.as_mut(), Some(10), 4).unwrap();
+    assert_eq!((first.to, first.replayed), (10, 0));
+    let at_10 = first.engine;
+    let at_5 = {
+        let mut s = history::open(dir.path().join("other.sqlite").to_str().unwrap()).unwrap();
+        history::catch_up(dir.path(), s.as_mut(), Some(5), 4)
+            .unwrap()
+            .engine
+    };
+
+    // Resumed where the store is: nothing replayed.
+    let d = history::catch_up_from(dir.path(), store.as_mut(), Some(15), 4, Some(at_10)).unwrap();
+    assert_eq!((d.from, d.to, d.replayed), (10, 15, 0));
+    // Resumed below it: only the records in between are replayed.
+    let d = history::catch_up_from(dir.path(), store.as_mut(), Some(20), 4, Some(at_5)).unwrap();
+    assert_eq!((d.from, d.to, d.replayed), (15, 20, 10));
+    // An engine ahead of the store is not used: replayed from the start.
+    let ahead = d.engine;
+    assert_eq!(ahead.last_seq(), 20);
+    let mut third = history::open(dir.path().join("third.sqlite").to_str().unwrap()).unwrap();
+    history::catch_up(dir.path(), third.as_mut(), Some(12), 4).unwrap();
+    let d = history::catch_up_from(dir.path(), third.as_mut(), None, 4, Some(ahead)).unwrap();
+    assert_eq!((d.from, d.to, d.replayed), (12, last, 12));
+    let (want, _) = history::derive(dir.path(), None).unwrap();
+    let d = history::catch_up(dir.path(), store.as_mut(), None, 4).unwrap();
+    assert_eq!(d.to, last);
+    assert_eq!(store.rows().unwrap().first_difference(&want), None);
+    assert_eq!(third.rows().unwrap().first_difference(&want), None);
+}
+
+#[test]
+fn a_writer_that_drops_again_and_again_ends_equal_to_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let last = journal(dir.path());
+    // The inputs and events as the live stream gives them.
+    let mut engine = Engine::new(EngineLimits::default());
+    let mut steps = Vec::new();
+    for rec in journal::read_records(dir.path(), 0).unwrap() {
+        let rec = rec.unwrap();
+        let mut ev = Vec::new();
+        engine.apply(&rec.command, &mut ev).unwrap();
+        steps.push((rec.command, ev));
+    }
+    let path = dir.path().join("history.sqlite");
+    let down = Arc::new(AtomicBool::new(false));
+    let store = Flaky {
+        inner: history::open(path.to_str().unwrap()).unwrap(),
+        down: down.clone(),
+    };
+    let mut cfg = WriterConfig::new(dir.path());
+    cfg.start_seq = Some(0);
+    cfg.buffer = 1;
+    cfg.batch_cmds = 3;
+    cfg.backoff_min = Duration::from_millis(1);
+    cfg.backoff_max = Duration::from_millis(10);
+    let w = Writer::spawn(Box::new(store), cfg);
+    let stats = w.stats().clone();
+    wait("the first catch-up", || {
+        stats.catch_ups.load(Ordering::Acquire) == 1
+    });
+    // Three outages, each longer than the one-slot buffer holds: the
+    // writer drops and catches up from the journal each time.
+    for part in steps.chunks(10) {
+        down.store(true, Ordering::Release);
+        for (c, ev) in part {
+            w.offer(c, ev);
+        }
+        down.store(false, Ordering::Release);
+        let to = part.last().unwrap().0.seq;
+        wait("the catch-up", || {
+            stats.progress.load(Ordering::Acquire) == to
+        });
+    }
+    w.stop().unwrap();
+    assert_eq!(stats.progress.load(Ordering::Acquire), last);
+    // Each outage: at most a batch taken and one slot buffered, the rest dropped.
+    assert!(stats.dropped.load(Ordering::Acquire) >= 15, "{stats:?}");
+    assert!(stats.catch_ups.load(Ordering::Acquire) >= 4, "{stats:?}");
+    let (want, _) = history::derive(dir.path(), None).unwrap();
+    let have = history::open(path.to_str().unwrap())
+        .unwrap()
+        .rows()
+        .unwrap();
+    assert_eq!(have.first_difference(&want), None);
+}
+
+#[test]
+fn a_store_down_at_start_keeps_the_engine_the_writer_was_handed() {
+    let dir = tempfile::tempdir().unwrap();
+    let last = journal(dir.path());
+    let path = dir.path().join("history.sqlite");
+    // The server's start-up catch-up: the store is whole, the engine at its end.
+    let kept = {
+        let mut s = history::open(path.to_str().unwrap()).unwrap();
+        history::catch_up(dir.path(), s.as_mut(), None, 4096)
+            .unwrap()
+            .engine
+    };
+    let down = Arc::new(AtomicBool::new(true));
+    let store = Flaky {
+        inner: history::open(path.to_str().unwrap()).unwrap(),
+        down: down.clone(),
+    };
+    let mut cfg = WriterConfig::new(dir.path());
+    cfg.start_seq = Some(last);
+    cfg.backoff_min = Duration::from_millis(1);
+    cfg.backoff_max = Duration::from_millis(10);
+    let w = Writer::spawn_from(Box::new(store), cfg, Some(kept));
+    let stats = w.stats().clone();
+    wait("failures", || stats.failures.load(Ordering::Acquire) >= 3);
+    down.store(false, Ordering::Release);
+    wait("the catch-up", || {
+        stats.catch_ups.load(Ordering::Acquire) == 1
+    });
+    assert_eq!(stats.progress.load(Ordering::Acquire), last);
+    assert_eq!(
+        stats.replayed.load(Ordering::Acquire),
+        0,
+        "the handed engine was used, not a replay of the journal"
+    );
+    w.stop().unwrap();
 }
