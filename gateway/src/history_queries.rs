@@ -274,3 +274,81 @@ fn full_page<T>(
         _ => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::RecvTimeoutError;
+
+    fn ask(query: HistoryQuery) -> Ask {
+        Ask {
+            sid: 7,
+            req_id: Some(3),
+            caller: Caller::User(1),
+            query,
+            min_seq: 0,
+        }
+    }
+
+    /// Waits for the worker's next answer (bounded).
+    fn next(w: &QueryWorker) -> Answer {
+        match w.rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(a) => a,
+            Err(RecvTimeoutError::Timeout) => panic!("no answer"),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn a_store_that_cannot_be_opened_answers_unavailable_and_is_tried_again() {
+        let tries = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let t = tries.clone();
+        let w = QueryWorker::spawn(
+            Box::new(move || {
+                t.fetch_add(1, Ordering::Relaxed);
+                Err(StoreError::transient("connection refused"))
+            }),
+            None,
+            None,
+        )
+        .unwrap();
+        for _ in 0..2 {
+            w.try_ask(ask(HistoryQuery::Transfers {
+                after_seq: None,
+                limit: None,
+            }))
+            .unwrap();
+            let a = next(&w);
+            assert_eq!((a.ask.sid, a.ask.req_id), (7, Some(3)));
+            match a.result {
+                Err(e) => assert_eq!(e.code(), "history_unavailable"),
+                Ok(p) => panic!("{p:?}"),
+            }
+        }
+        assert_eq!(tries.load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn an_empty_store_answers_empty_pages_and_unknown_orders() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("h.sqlite").display());
+        let w = QueryWorker::spawn(Box::new(move || history::open(&url)), None, None).unwrap();
+        w.try_ask(ask(HistoryQuery::Order {
+            key: OrderLookup::Id(1),
+        }))
+        .unwrap();
+        match next(&w).result {
+            Err(QueryError::UnknownOrder) => {}
+            other => panic!("{other:?}"),
+        }
+        w.try_ask(ask(HistoryQuery::MyTrades {
+            symbol: None,
+            from_trade_id: None,
+            limit: Some(1),
+        }))
+        .unwrap();
+        let p = next(&w).result.unwrap();
+        assert!(matches!(&p.rows, Rows::Trades(v) if v.is_empty()), "{p:?}");
+        assert_eq!((p.next_cursor, p.as_of_seq), (None, 0));
+    }
+}
