@@ -153,11 +153,26 @@ impl Router {
     /// `GET /api/v1/executions/{symbol}` when it names `before_trade_id`.
     /// `false` when `req` is none of them. (`private`: the route needs the
     /// API key, given or not.)
-    pub(super) fn history_http(&mut self, sid: u32, req: &http::Request) -> bool {
+    pub(super) fn history_http(&mut self, sid: u32, req: &http::Request, now_ns: u64) -> bool {
         if req.method != "GET" {
             return false;
         }
         let path = req.path.as_str();
+        let ours = ROUTES.iter().any(|(p, _)| *p == path)
+            || (path.starts_with("/api/v1/executions/")
+                && http::query_param(&req.query, "before_trade_id").is_some());
+        if ours
+            && self
+                .sessions
+                .get_mut(&sid)
+                .is_some_and(|s| !s.bucket.allow(now_ns))
+        {
+            self.error(
+                sid,
+                &WireError::new(None, ErrorCode::RateLimited, "rate limit exceeded"),
+            );
+            return true;
+        }
         if let Some(sym) = path.strip_prefix("/api/v1/executions/") {
             if http::query_param(&req.query, "before_trade_id").is_none() || sym.contains('/') {
                 return false;

@@ -171,7 +171,7 @@ impl Router {
             }
             _ => {}
         }
-        if self.history_http(sid, req) {
+        if self.history_http(sid, req, now_ns) {
             return;
         }
         if req.method == "GET" && path.starts_with("/api/v1/") {
