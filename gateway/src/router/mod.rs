@@ -20,11 +20,13 @@
 //!   so logins and decimal formatting agree with the engine.
 //!
 //! Submodules: [`feed`] (market-data subscriptions and fan-out), [`rest`]
-//! (the HTTP routes).
+//! (the HTTP routes), [`history`] (history queries, answered by the query
+//! worker off the loop).
 //!
 //! Must never: touch a socket, block, or hold business state of its own.
 
 mod feed;
+mod history;
 mod rest;
 
 use crate::http;
@@ -147,13 +149,15 @@ pub struct Router {
     intake_stopped: bool,
     /// The history store, when there is one: its backend and writer stats.
     history: Option<HistoryInfo>,
+    /// History queries waiting to be handed to the query worker.
+    history_asks: Vec<crate::history_queries::Ask>,
 }
 
 /// What the router shows of the history store (`/healthz`, `/metrics`).
 #[derive(Clone)]
 pub struct HistoryInfo {
     pub backend: &'static str,
-    pub stats: std::sync::Arc<history::Stats>,
+    pub stats: std::sync::Arc<::history::Stats>,
 }
 
 impl HistoryInfo {
@@ -235,6 +239,7 @@ impl Router {
             answers: Answers::default(),
             intake_stopped: false,
             history: None,
+            history_asks: Vec::new(),
             dir,
             keys: users.into_iter().map(|u| (u.key_hash, u)).collect(),
             admin_key,
@@ -502,7 +507,17 @@ impl Router {
             Op::Balances { user: u } => publish(query(Query::Balances {
                 user: u.unwrap_or(user),
             })),
-            Op::OpenOrders { symbol } => publish(query(Query::OpenOrders { user, symbol })),
+            Op::OpenOrders {
+                symbol,
+                after_order_id,
+                limit,
+            } => publish(query(Query::OpenOrders {
+                user,
+                symbol,
+                after: after_order_id,
+                limit: limit.unwrap_or(pipeline::OPEN_ORDERS_LIMIT_MAX),
+            })),
+            Op::History(q) => return self.history_ask(sid, req_id, q),
             Op::Fees => publish(query(Query::Fees)),
             Op::Snapshot => publish(query(Query::Snapshot)),
             Op::Subscribe(chs) => return self.subscribe(sid, &chs, true, req_id),
@@ -662,7 +677,7 @@ impl Router {
             }
             Output::Balances { .. }
             | Output::Balance { .. }
-            | Output::OpenOrders
+            | Output::OpenOrders { .. }
             | Output::OpenOrder(_)
             | Output::Fees
             | Output::Fee { .. }
@@ -796,10 +811,13 @@ impl Router {
                     ),
                 }
             }
-            Answer::OpenOrders(v) => self.push_reply(
+            Answer::OpenOrders {
+                orders,
+                next_cursor,
+            } => self.push_reply(
                 sid,
-                |dir, out| json::encode_open_orders(v, dir, rid, out),
-                |dir, out| binary::encode_open_orders_bin(v, dir, rid, out),
+                |dir, out| json::encode_open_orders(orders, next_cursor, dir, rid, out),
+                |dir, out| binary::encode_open_orders_bin(orders, next_cursor, dir, rid, out),
             ),
             Answer::Fees(f) => self.push_reply(
                 sid,
