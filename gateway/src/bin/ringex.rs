@@ -140,9 +140,12 @@ fn run(args: Args) -> Result<(), String> {
         ms = t0.elapsed().as_millis() as u64,
         "recovered"
     );
-    let store = match &history_url {
-        Some(url) => Some(open_history(url, &cfg.data_dir, rec.last_seq)?),
-        None => None,
+    let (mut store, store_up) = match &history_url {
+        Some(url) => {
+            let (store, up) = open_history(url, &cfg.data_dir, rec.last_seq)?;
+            (Some(store), up)
+        }
+        None => (None, false),
     };
     recovering.store(false, Ordering::Release);
     // Wake the responder out of accept().
@@ -153,7 +156,16 @@ fn run(args: Args) -> Result<(), String> {
         .admin_key
         .clone()
         .or_else(|| (cfg.demo && fresh).then(|| random_key("admin")));
-    let md = engine::market_data::MarketData::from_engine(&rec.engine);
+    let mut md = engine::market_data::MarketData::from_engine(&rec.engine);
+    match store.as_mut() {
+        Some(store) if store_up => {
+            restore_market_data(store.as_mut(), &mut md, rec.engine.directory())
+        }
+        Some(_) => tracing::warn!(
+            "history store unavailable: the trade tape, klines and tickers start empty"
+        ),
+        None => tracing::info!("no history store: the trade tape, klines and tickers start empty"),
+    }
     let mut router = Router::new(
         rec.engine.directory().clone(),
         rec.engine.users(),
@@ -261,31 +273,65 @@ fn run(args: Args) -> Result<(), String> {
 /// Opens the history store and catches it up with the journal before the
 /// server opens, so that what it serves (klines, the tape, the ticker, a
 /// user's past orders) is whole. A database that is down is not waited for:
-/// the writer retries and catches up once it is back.
+/// the writer retries and catches up once it is back. Also says whether the
+/// store answered (it is caught up).
 fn open_history(
     url: &str,
     data_dir: &std::path::Path,
     last_seq: u64,
-) -> Result<Box<dyn history::Store>, String> {
+) -> Result<(Box<dyn history::Store>, bool), String> {
     let mut store =
         history::open_lazy(url).map_err(|e| format!("history store {}: {e}", redact(url)))?;
     let t0 = std::time::Instant::now();
-    match history::catch_up(data_dir, store.as_mut(), Some(last_seq), 4096) {
-        Ok(done) => tracing::info!(
-            backend = store.backend(),
-            from_seq = done.from,
-            to_seq = done.to,
-            rows = done.rows,
-            ms = t0.elapsed().as_millis() as u64,
-            "history caught up with the journal"
-        ),
-        Err(history::CatchUpError::Store(e)) if e.transient => tracing::warn!(
-            backend = store.backend(),
-            "history store unavailable ({e}); trading starts, the writer retries and catches up"
-        ),
+    let up = match history::catch_up(data_dir, store.as_mut(), Some(last_seq), 4096) {
+        Ok(done) => {
+            tracing::info!(
+                backend = store.backend(),
+                from_seq = done.from,
+                to_seq = done.to,
+                rows = done.rows,
+                ms = t0.elapsed().as_millis() as u64,
+                "history caught up with the journal"
+            );
+            true
+        }
+        Err(history::CatchUpError::Store(e)) if e.transient => {
+            tracing::warn!(
+                backend = store.backend(),
+                "history store unavailable ({e}); trading starts, the writer retries and catches up"
+            );
+            false
+        }
         Err(e) => return Err(format!("history store {}: {e}", redact(url))),
+    };
+    Ok((store, up))
+}
+
+/// Gives market data the trades of the retention window back from the
+/// store (caught up with the journal just before), so the tape, klines and
+/// tickers are what they were before the restart. A store that cannot
+/// answer leaves them empty, with a warning: trading does not wait for it.
+fn restore_market_data(
+    store: &mut dyn history::Store,
+    md: &mut engine::market_data::MarketData,
+    dir: &engine::Directory,
+) {
+    let t0 = std::time::Instant::now();
+    let now_ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    match history::restore::market_data(store, md, dir, now_ns) {
+        Ok(r) => tracing::info!(
+            symbols = r.symbols,
+            trades = r.trades,
+            ms = t0.elapsed().as_millis() as u64,
+            "market data rebuilt from the history store"
+        ),
+        Err(e) => tracing::warn!(
+            "history store unavailable ({e}): the trade tape, klines and tickers start empty"
+        ),
     }
-    Ok(store)
 }
 
 /// A store URL without its password, for messages.
