@@ -56,12 +56,10 @@ impl Consumer for Feed {
                     self.offer();
                 }
             }
-            Output::Event(ev) => {
-                if self.cmd.is_some_and(|c| c.seq == slot.seq) {
-                    self.events.push(*ev);
-                    if slot.last {
-                        self.offer();
-                    }
+            Output::Event(ev) if self.cmd.is_some_and(|c| c.seq == slot.seq) => {
+                self.events.push(*ev);
+                if slot.last {
+                    self.offer();
                 }
             }
             Output::Halted { .. } => {
