@@ -179,6 +179,7 @@ fn run(args: Args) -> Result<(), String> {
         },
         md,
     );
+    router.enable_dropcopy(cfg.data_dir.clone());
     let poll = mio::Poll::new().map_err(|e| e.to_string())?;
     let waker = (!placement.gateway_idle.spins_forever())
         .then(|| gateway::net::PollWaker::new(&poll))

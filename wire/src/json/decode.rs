@@ -90,6 +90,8 @@ struct Fields<'a> {
     tx_id: Raw<'a>,
     #[serde(borrow)]
     channels: Raw<'a>,
+    #[serde(borrow)]
+    from_seq: Raw<'a>,
 }
 
 /// Decodes one client message (api.md). Never panics; a refused message is a
@@ -180,69 +182,76 @@ fn decode_op(f: &Fields<'_>) -> Result<Op, WireError> {
             format!("op: expected a string, got {}", json_kind(op_raw)),
         ));
     };
-    let op = match &*name {
-        "login" => login(f),
-        "place" => place(f).map(|p| Op::Trader(TraderOp::Place(p))),
-        "cancel" => (|| {
-            Ok(Op::Trader(TraderOp::Cancel {
-                symbol: req("symbol", f.symbol, p_name)?,
-                target: target(f)?,
-            }))
-        })(),
-        "amend" => amend(f),
-        "cancel_all" => {
-            opt("symbol", f.symbol, p_name).map(|symbol| Op::Trader(TraderOp::CancelAll { symbol }))
-        }
-        "balances" => opt("user", f.user, p_u64).map(|user| Op::Balances { user }),
-        "open_orders" => opt("symbol", f.symbol, p_name).map(|symbol| Op::OpenOrders { symbol }),
-        "snapshot" => Ok(Op::Snapshot),
-        "fees" => Ok(Op::Fees),
-        "subscribe" => channels(f).map(Op::Subscribe),
-        "unsubscribe" => channels(f).map(Op::Unsubscribe),
-        "add_asset" => (|| {
-            Ok(Op::Admin(CommandKind::AddAsset {
-                asset: req("asset", f.asset, p_name)?,
-                scale: req("scale", f.scale, p_u8)?,
-            }))
-        })(),
-        "add_symbol" => add_symbol(f),
-        "add_user" => add_user(f),
-        "deposit" | "withdraw" => (|| {
-            let user = req("user", f.user, p_u64)?;
-            let asset = req("asset", f.asset, p_name)?;
-            let amount = req("amount", f.amount, p_decimal)?;
-            let tx_id = req("tx_id", f.tx_id, p_tx_id)?;
-            Ok(Op::Admin(if &*name == "deposit" {
-                CommandKind::Deposit {
-                    user,
-                    asset,
-                    amount,
-                    tx_id,
+    let op =
+        match &*name {
+            "login" => login(f),
+            "place" => place(f).map(|p| Op::Trader(TraderOp::Place(p))),
+            "cancel" => (|| {
+                Ok(Op::Trader(TraderOp::Cancel {
+                    symbol: req("symbol", f.symbol, p_name)?,
+                    target: target(f)?,
+                }))
+            })(),
+            "amend" => amend(f),
+            "cancel_all" => opt("symbol", f.symbol, p_name)
+                .map(|symbol| Op::Trader(TraderOp::CancelAll { symbol })),
+            "balances" => opt("user", f.user, p_u64).map(|user| Op::Balances { user }),
+            "open_orders" => {
+                opt("symbol", f.symbol, p_name).map(|symbol| Op::OpenOrders { symbol })
+            }
+            "snapshot" => Ok(Op::Snapshot),
+            "fees" => Ok(Op::Fees),
+            "subscribe" => channels(f).and_then(|chs| match chs.as_slice() {
+                [Channel::Events] => opt("from_seq", f.from_seq, p_u64)
+                    .map(|from_seq| Op::SubscribeEvents { from_seq }),
+                _ if chs.contains(&Channel::Events) => {
+                    Err("channels: `events` is subscribed on its own".into())
                 }
-            } else {
-                CommandKind::Withdraw {
-                    user,
-                    asset,
-                    amount,
-                    tx_id,
-                }
-            }))
-        })(),
-        "halt" => {
-            req("symbol", f.symbol, p_name).map(|symbol| Op::Admin(CommandKind::Halt { symbol }))
-        }
-        "resume" => {
-            req("symbol", f.symbol, p_name).map(|symbol| Op::Admin(CommandKind::Resume { symbol }))
-        }
-        other => {
-            let shown: String = other.chars().take(40).collect();
-            return Err(WireError::new(
-                None,
-                ErrorCode::UnknownOp,
-                format!("unknown op {shown:?}"),
-            ));
-        }
-    };
+                _ => Ok(Op::Subscribe(chs)),
+            }),
+            "unsubscribe" => channels(f).map(Op::Unsubscribe),
+            "add_asset" => (|| {
+                Ok(Op::Admin(CommandKind::AddAsset {
+                    asset: req("asset", f.asset, p_name)?,
+                    scale: req("scale", f.scale, p_u8)?,
+                }))
+            })(),
+            "add_symbol" => add_symbol(f),
+            "add_user" => add_user(f),
+            "deposit" | "withdraw" => (|| {
+                let user = req("user", f.user, p_u64)?;
+                let asset = req("asset", f.asset, p_name)?;
+                let amount = req("amount", f.amount, p_decimal)?;
+                let tx_id = req("tx_id", f.tx_id, p_tx_id)?;
+                Ok(Op::Admin(if &*name == "deposit" {
+                    CommandKind::Deposit {
+                        user,
+                        asset,
+                        amount,
+                        tx_id,
+                    }
+                } else {
+                    CommandKind::Withdraw {
+                        user,
+                        asset,
+                        amount,
+                        tx_id,
+                    }
+                }))
+            })(),
+            "halt" => req("symbol", f.symbol, p_name)
+                .map(|symbol| Op::Admin(CommandKind::Halt { symbol })),
+            "resume" => req("symbol", f.symbol, p_name)
+                .map(|symbol| Op::Admin(CommandKind::Resume { symbol })),
+            other => {
+                let shown: String = other.chars().take(40).collect();
+                return Err(WireError::new(
+                    None,
+                    ErrorCode::UnknownOp,
+                    format!("unknown op {shown:?}"),
+                ));
+            }
+        };
     op.map_err(|m| WireError::malformed(None, m))
 }
 
@@ -531,7 +540,11 @@ fn p_role(name: &'static str, raw: &RawValue) -> Result<Role, String> {
     p_enum(
         name,
         raw,
-        &[("trader", Role::Trader), ("admin", Role::Admin)],
+        &[
+            ("trader", Role::Trader),
+            ("admin", Role::Admin),
+            ("dropcopy", Role::DropCopy),
+        ],
     )
 }
 
