@@ -212,7 +212,7 @@ impl Router {
         };
         let fail = |code, msg: String| WireError::new(req_id, code, msg);
         let refusal = match (s.wire, s.user) {
-            (Wire::Ws, Some((ADMIN_USER, Role::Admin) | (_, Role::DropCopy))) => None,
+            (Wire::Ws, Some((_, Role::Admin | Role::DropCopy))) => None,
             (Wire::Ws, _) => Some(fail(
                 ErrorCode::Forbidden,
                 "the events channel is for the admin and dropcopy users".into(),
