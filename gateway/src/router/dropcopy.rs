@@ -30,7 +30,7 @@
 //! Must never: send an event twice or skip one, block the loop on the
 //! journal, or serve a trader.
 
-use super::{Router, Wire, ADMIN_USER};
+use super::{Router, Wire};
 use engine::{Event, Role};
 use pipeline::{OutSlot, Output};
 use rustc_hash::FxHashMap;
