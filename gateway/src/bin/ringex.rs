@@ -2,7 +2,8 @@
 //!
 //! Start-up: bind the ports (so a busy port fails at once), answer
 //! `/healthz` with 503 while the data dir is recovered (newest valid
-//! snapshot, then the journal tail), then start the pipeline and serve.
+//! snapshot, then the journal tail; the history store caught up with it and
+//! market data rebuilt from the store), then start the pipeline and serve.
 //! An empty data dir gets the demo setup unless `--no-demo`. SIGINT or
 //! SIGTERM: stop intake, drain, write a snapshot, exit 0.
 
@@ -147,15 +148,7 @@ fn run(args: Args) -> Result<(), String> {
         }
         None => (None, false),
     };
-    recovering.store(false, Ordering::Release);
-    // Wake the responder out of accept().
-    let _ = std::net::TcpStream::connect(http_addr);
-    let _ = responder.join();
-
-    let admin_key = cfg
-        .admin_key
-        .clone()
-        .or_else(|| (cfg.demo && fresh).then(|| random_key("admin")));
+    // Still answering 503: market data is part of what recovery gives back.
     let mut md = engine::market_data::MarketData::from_engine(&rec.engine);
     match store.as_mut() {
         Some(store) if store_up => {
@@ -166,6 +159,15 @@ fn run(args: Args) -> Result<(), String> {
         ),
         None => tracing::info!("no history store: the trade tape, klines and tickers start empty"),
     }
+    recovering.store(false, Ordering::Release);
+    // Wake the responder out of accept().
+    let _ = std::net::TcpStream::connect(http_addr);
+    let _ = responder.join();
+
+    let admin_key = cfg
+        .admin_key
+        .clone()
+        .or_else(|| (cfg.demo && fresh).then(|| random_key("admin")));
     let mut router = Router::new(
         rec.engine.directory().clone(),
         rec.engine.users(),
