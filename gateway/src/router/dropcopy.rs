@@ -36,7 +36,9 @@ use pipeline::{OutSlot, Output};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
+use std::sync::Arc;
 use wire::json;
 use wire::{Channel, ErrorCode, WireError};
 
@@ -63,9 +65,22 @@ enum Page {
     Failed(String),
 }
 
+/// A running backfill: its pages, and a flag that stops its worker when
+/// the job is dropped (the session left, or the backfill starts again).
+struct Job {
+    pages: Receiver<Page>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
 enum State {
     Backfill {
-        pages: Receiver<Page>,
+        job: Job,
         /// The job's last input: live events after it are buffered.
         to: u64,
         buffer: VecDeque<(u64, String)>,
@@ -119,14 +134,16 @@ impl DropCopy {
 }
 
 /// Starts a worker deriving the events of inputs `from..=to`.
-fn spawn_backfill(data_dir: PathBuf, from: u64, to: u64, page_bytes: usize) -> Receiver<Page> {
+fn spawn_backfill(data_dir: PathBuf, from: u64, to: u64, page_bytes: usize) -> Job {
     let (tx, rx) = sync_channel(PAGES_IN_FLIGHT);
+    let cancel = Arc::new(AtomicBool::new(false));
     let spawned = std::thread::Builder::new()
         .name("dropcopy-backfill".into())
         .spawn({
             let tx = tx.clone();
+            let cancel = cancel.clone();
             move || {
-                if let Err(e) = backfill(&data_dir, from, to, page_bytes, &tx) {
+                if let Err(e) = backfill(&data_dir, from, to, page_bytes, &cancel, &tx) {
                     let _ = tx.send(Page::Failed(e));
                 }
             }
@@ -134,17 +151,19 @@ fn spawn_backfill(data_dir: PathBuf, from: u64, to: u64, page_bytes: usize) -> R
     if let Err(e) = spawned {
         let _ = tx.try_send(Page::Failed(format!("no backfill thread: {e}")));
     }
-    rx
+    Job { pages: rx, cancel }
 }
 
 /// The worker: an engine from the best snapshot at or below `from - 1`,
 /// replayed through `to`, the events of `from..=to` sent page by page.
-/// Returns quietly when the session went away (the channel is closed).
+/// Returns quietly when the job was dropped (`cancel`, checked at every
+/// record) or its channel closed.
 fn backfill(
     data_dir: &std::path::Path,
     from: u64,
     to: u64,
     page_bytes: usize,
+    cancel: &AtomicBool,
     tx: &SyncSender<Page>,
 ) -> Result<(), String> {
     let (mut engine, _) = history::catch_up::start_engine(data_dir, from.saturating_sub(1))
@@ -154,6 +173,9 @@ fn backfill(
     let records =
         journal::read_records(data_dir, engine.last_seq() + 1).map_err(|e| e.to_string())?;
     for rec in records {
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(());
+        }
         let rec = rec.map_err(|e| e.to_string())?;
         if rec.seq > to {
             break;
@@ -254,7 +276,7 @@ impl Router {
         let dc = &mut self.dropcopy;
         let state = match (&dc.data_dir, from <= dc.seen_seq) {
             (Some(dir), true) => State::Backfill {
-                pages: spawn_backfill(dir.clone(), from, dc.seen_seq, dc.page_bytes),
+                job: spawn_backfill(dir.clone(), from, dc.seen_seq, dc.page_bytes),
                 to: dc.seen_seq,
                 buffer: VecDeque::new(),
                 buffered: 0,
@@ -359,7 +381,7 @@ impl Router {
             "drop copy: live buffer full during the backfill; backfilling again"
         );
         sub.state = State::Backfill {
-            pages: spawn_backfill(dir.clone(), sub.next, dc.seen_seq, dc.page_bytes),
+            job: spawn_backfill(dir.clone(), sub.next, dc.seen_seq, dc.page_bytes),
             to: dc.seen_seq,
             buffer: VecDeque::new(),
             buffered: 0,
@@ -381,13 +403,13 @@ impl Router {
                 continue;
             };
             let State::Backfill {
-                pages, buffer, to, ..
+                job, buffer, to, ..
             } = &mut sub.state
             else {
                 continue;
             };
             while s.out.queued <= s.out.max_bytes / 2 {
-                match pages.try_recv() {
+                match job.pages.try_recv() {
                     Ok(Page::Events { lines, upto }) => {
                         moved += 1;
                         for l in lines {
