@@ -182,76 +182,69 @@ fn decode_op(f: &Fields<'_>) -> Result<Op, WireError> {
             format!("op: expected a string, got {}", json_kind(op_raw)),
         ));
     };
-    let op =
-        match &*name {
-            "login" => login(f),
-            "place" => place(f).map(|p| Op::Trader(TraderOp::Place(p))),
-            "cancel" => (|| {
-                Ok(Op::Trader(TraderOp::Cancel {
-                    symbol: req("symbol", f.symbol, p_name)?,
-                    target: target(f)?,
-                }))
-            })(),
-            "amend" => amend(f),
-            "cancel_all" => opt("symbol", f.symbol, p_name)
-                .map(|symbol| Op::Trader(TraderOp::CancelAll { symbol })),
-            "balances" => opt("user", f.user, p_u64).map(|user| Op::Balances { user }),
-            "open_orders" => {
-                opt("symbol", f.symbol, p_name).map(|symbol| Op::OpenOrders { symbol })
-            }
-            "snapshot" => Ok(Op::Snapshot),
-            "fees" => Ok(Op::Fees),
-            "subscribe" => channels(f).and_then(|chs| match chs.as_slice() {
-                [Channel::Events] => opt("from_seq", f.from_seq, p_u64)
-                    .map(|from_seq| Op::SubscribeEvents { from_seq }),
-                _ if chs.contains(&Channel::Events) => {
-                    Err("channels: `events` is subscribed on its own".into())
+    let op = match &*name {
+        "login" => login(f),
+        "place" => place(f).map(|p| Op::Trader(TraderOp::Place(p))),
+        "cancel" => (|| {
+            Ok(Op::Trader(TraderOp::Cancel {
+                symbol: req("symbol", f.symbol, p_name)?,
+                target: target(f)?,
+            }))
+        })(),
+        "amend" => amend(f),
+        "cancel_all" => {
+            opt("symbol", f.symbol, p_name).map(|symbol| Op::Trader(TraderOp::CancelAll { symbol }))
+        }
+        "balances" => opt("user", f.user, p_u64).map(|user| Op::Balances { user }),
+        "open_orders" => opt("symbol", f.symbol, p_name).map(|symbol| Op::OpenOrders { symbol }),
+        "snapshot" => Ok(Op::Snapshot),
+        "fees" => Ok(Op::Fees),
+        "subscribe" => subscribe(f),
+        "unsubscribe" => channels(f).map(Op::Unsubscribe),
+        "add_asset" => (|| {
+            Ok(Op::Admin(CommandKind::AddAsset {
+                asset: req("asset", f.asset, p_name)?,
+                scale: req("scale", f.scale, p_u8)?,
+            }))
+        })(),
+        "add_symbol" => add_symbol(f),
+        "add_user" => add_user(f),
+        "deposit" | "withdraw" => (|| {
+            let user = req("user", f.user, p_u64)?;
+            let asset = req("asset", f.asset, p_name)?;
+            let amount = req("amount", f.amount, p_decimal)?;
+            let tx_id = req("tx_id", f.tx_id, p_tx_id)?;
+            Ok(Op::Admin(if &*name == "deposit" {
+                CommandKind::Deposit {
+                    user,
+                    asset,
+                    amount,
+                    tx_id,
                 }
-                _ => Ok(Op::Subscribe(chs)),
-            }),
-            "unsubscribe" => channels(f).map(Op::Unsubscribe),
-            "add_asset" => (|| {
-                Ok(Op::Admin(CommandKind::AddAsset {
-                    asset: req("asset", f.asset, p_name)?,
-                    scale: req("scale", f.scale, p_u8)?,
-                }))
-            })(),
-            "add_symbol" => add_symbol(f),
-            "add_user" => add_user(f),
-            "deposit" | "withdraw" => (|| {
-                let user = req("user", f.user, p_u64)?;
-                let asset = req("asset", f.asset, p_name)?;
-                let amount = req("amount", f.amount, p_decimal)?;
-                let tx_id = req("tx_id", f.tx_id, p_tx_id)?;
-                Ok(Op::Admin(if &*name == "deposit" {
-                    CommandKind::Deposit {
-                        user,
-                        asset,
-                        amount,
-                        tx_id,
-                    }
-                } else {
-                    CommandKind::Withdraw {
-                        user,
-                        asset,
-                        amount,
-                        tx_id,
-                    }
-                }))
-            })(),
-            "halt" => req("symbol", f.symbol, p_name)
-                .map(|symbol| Op::Admin(CommandKind::Halt { symbol })),
-            "resume" => req("symbol", f.symbol, p_name)
-                .map(|symbol| Op::Admin(CommandKind::Resume { symbol })),
-            other => {
-                let shown: String = other.chars().take(40).collect();
-                return Err(WireError::new(
-                    None,
-                    ErrorCode::UnknownOp,
-                    format!("unknown op {shown:?}"),
-                ));
-            }
-        };
+            } else {
+                CommandKind::Withdraw {
+                    user,
+                    asset,
+                    amount,
+                    tx_id,
+                }
+            }))
+        })(),
+        "halt" => {
+            req("symbol", f.symbol, p_name).map(|symbol| Op::Admin(CommandKind::Halt { symbol }))
+        }
+        "resume" => {
+            req("symbol", f.symbol, p_name).map(|symbol| Op::Admin(CommandKind::Resume { symbol }))
+        }
+        other => {
+            let shown: String = other.chars().take(40).collect();
+            return Err(WireError::new(
+                None,
+                ErrorCode::UnknownOp,
+                format!("unknown op {shown:?}"),
+            ));
+        }
+    };
     op.map_err(|m| WireError::malformed(None, m))
 }
 
@@ -348,6 +341,21 @@ fn add_user(f: &Fields<'_>) -> Result<Op, String> {
         key_hash,
         role,
     }))
+}
+
+/// `subscribe`: market-data channels, or the drop copy's `events` alone
+/// with its optional `from_seq`.
+fn subscribe(f: &Fields<'_>) -> Result<Op, String> {
+    let chs = channels(f)?;
+    match chs.as_slice() {
+        [Channel::Events] => {
+            opt("from_seq", f.from_seq, p_u64).map(|from_seq| Op::SubscribeEvents { from_seq })
+        }
+        _ if chs.contains(&Channel::Events) => {
+            Err("channels: `events` is subscribed on its own".into())
+        }
+        _ => Ok(Op::Subscribe(chs)),
+    }
 }
 
 fn channels(f: &Fields<'_>) -> Result<Vec<Channel>, String> {
