@@ -236,6 +236,12 @@ fn run(args: Args) -> Result<(), String> {
         }
     }
 
+    // Before the listening line: a signal sent as soon as it is seen stops
+    // the server cleanly rather than killing it.
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone()).map_err(|e| e.to_string())?;
+    }
     if cfg.demo && fresh {
         let keys = demo_setup(&mut net);
         println!("ringex demo: a fresh data dir got demo assets (BTC, ETH, USD), symbols BTC-USD and ETH-USD,");
@@ -255,10 +261,6 @@ fn run(args: Args) -> Result<(), String> {
     );
     let _ = std::io::stdout().flush();
 
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, stop.clone()).map_err(|e| e.to_string())?;
-    }
     let mut idle = placement.gateway_idle.build();
     net.run(idle.as_mut(), &|| stop.load(Ordering::Relaxed));
     tracing::info!("stopping: intake closed, draining");
