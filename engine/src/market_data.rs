@@ -7,7 +7,10 @@
 //!   engine command in journal order ([`MarketData::apply`]) and the times
 //!   given to [`MarketData::tick`]. It reads no clock, does no I/O, starts no
 //!   thread, and iterates only ordered containers, so the same input gives
-//!   the same [`MdUpdate`]s and the same state, byte for byte.
+//!   the same [`MdUpdate`]s and the same state, byte for byte. A restart
+//!   feeds past trades through [`MarketData::restore_trades`] (a store's,
+//!   the journal being too long to replay), which gives the state those
+//!   trades gave live: same tape, klines and ticker figures.
 //! - Book: after every command, each symbol's book equals the engine's L2 book
 //!   (`Engine::book(symbol, usize::MAX)`). The levels one command changes
 //!   leave as ONE [`BookDelta`] per symbol whose `seq` is the previous one
@@ -174,6 +177,18 @@ impl SymbolMd {
         }
     }
 
+    /// Keeps one public trade: the tape, every kline series and the ticker
+    /// window, the trade bucketed at `at` (its time, or the clock if later).
+    fn add_trade(&mut self, t: PublicTrade, at: u64) {
+        self.trades.push(t);
+        let quote = t.price.get() as i128 * t.qty.get() as i128 * self.quote_per_tick_lot as i128;
+        let quote = quote.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+        for k in self.klines.iter_mut() {
+            k.add(at, t.price, t.qty, quote);
+        }
+        self.window.add(at, t.price, t.qty, quote);
+    }
+
     fn refresh_due(&mut self) {
         self.due_ns = self
             .klines
@@ -300,8 +315,9 @@ impl MarketData {
 
     /// Starts from an engine's current state: its symbols and books (at book
     /// `seq` 0), its last sequence and time. Trades, klines and the ticker
-    /// start empty; replaying the journal through [`MarketData::apply`]
-    /// instead rebuilds them too.
+    /// start empty: [`MarketData::restore_trades`] rebuilds them from past
+    /// trades (replaying the journal through [`MarketData::apply`] instead
+    /// rebuilds them too).
     pub fn from_engine(engine: &Engine) -> MarketData {
         let mut md = MarketData::new();
         md.sync_symbols(engine.directory());
@@ -317,6 +333,56 @@ impl MarketData {
         md.last_seq = engine.last_seq();
         md.now_ns = engine.last_ts_ns();
         md
+    }
+
+    /// Rebuilds the trade tape, the klines and the 24 h ticker of `symbol`
+    /// from its past public trades (a store's, at start-up, after
+    /// [`MarketData::from_engine`]), as if they had been applied live: each
+    /// trade is bucketed at its own time (kept monotonic), klines close and
+    /// the ticker window rolls as the trades' times pass, then at the clock.
+    /// Trades must come oldest first (by trade id); those at or before the
+    /// newest trade kept are skipped, so the history can be fed page by
+    /// page. Nothing is published; the ticker's time becomes the last
+    /// trade's. Feeding the trades of the longest retention window (and at
+    /// least the last [`TRADES_KEPT`]) gives the state the live feed had,
+    /// except what depended on `tick` times: a trade the live clock had
+    /// bucketed after its own time, and the ticker's time after a change
+    /// that was not a trade. Returns how many trades were taken.
+    pub fn restore_trades(&mut self, symbol: SymbolId, trades: &[PublicTrade]) -> usize {
+        let mut clock = self.now_ns;
+        let mut scratch = Vec::new();
+        let Some(s) = self.symbol_mut(symbol) else {
+            return 0;
+        };
+        let mut taken = 0;
+        for &t in trades {
+            let last = s.trades.last().copied();
+            if last.is_some_and(|l| l.trade_id >= t.trade_id) {
+                continue;
+            }
+            let at = t.ts_ns.max(last.map_or(0, |l| l.ts_ns));
+            if s.due_ns <= at {
+                s.roll(at, &mut scratch);
+                scratch.clear();
+            }
+            s.add_trade(t, at);
+            s.ticker_ts_ns = at;
+            s.refresh_due();
+            clock = clock.max(at);
+            taken += 1;
+        }
+        if s.due_ns <= clock {
+            s.roll(clock, &mut scratch);
+        }
+        s.refresh_due();
+        self.now_ns = clock;
+        self.next_due_ns = self
+            .symbols
+            .iter()
+            .flatten()
+            .map(|s| s.due_ns)
+            .fold(u64::MAX, u64::min);
+        taken
     }
 
     /// Starts keeping market data for a symbol; `false` if it already was.
@@ -493,21 +559,13 @@ impl MarketData {
         let Some(s) = self.symbol_mut(SymbolId(sym)) else {
             return;
         };
-        let qptl = s.quote_per_tick_lot as i128;
         for p in trades {
             let t = p.trade;
             out.push(MdUpdate::Trade {
                 symbol: s.id,
                 trade: t,
             });
-            s.trades.push(t);
-            let quote = t.price.get() as i128 * t.qty.get() as i128 * qptl;
-            let quote = quote.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
-            let at = t.ts_ns.max(now);
-            for k in s.klines.iter_mut() {
-                k.add(at, t.price, t.qty, quote);
-            }
-            s.window.add(at, t.price, t.qty, quote);
+            s.add_trade(t, t.ts_ns.max(now));
         }
         let (mut bids, mut asks) = (Vec::new(), Vec::new());
         for t in touches {

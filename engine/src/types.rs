@@ -396,6 +396,9 @@ impl Stp {
 pub enum Role {
     Trader,
     Admin,
+    /// Reads the sequenced event stream (the drop copy); may not trade.
+    /// Appended last: journals and snapshots encode the variant's index.
+    DropCopy,
 }
 
 impl Role {
@@ -403,6 +406,7 @@ impl Role {
         match self {
             Role::Trader => "trader",
             Role::Admin => "admin",
+            Role::DropCopy => "dropcopy",
         }
     }
 }

@@ -311,6 +311,7 @@ impl EventLoop {
         self.wake_core();
         work += self.drain_outbound(mono_ns);
         work += self.history_queries();
+        work += self.router.dropcopy_poll();
         self.router.md_tick(mono_ns, now_ns);
         for (&sid, c) in &self.conns {
             if let Conn::Http { buf, .. } = c {

@@ -14,6 +14,8 @@
 //! - The [`writer`] runs on its own thread behind a bounded buffer and never
 //!   blocks its producer.
 //! - [`queries`] answer a user's own rows only, with bounded limits.
+//! - [`restore`] gives market data its trades back at start-up (the tape,
+//!   klines and the ticker of the retention window, read page by page).
 //!
 //! Must never: block the business logic, write a row the journal does not
 //! give, or answer one user's rows to another.
@@ -25,6 +27,7 @@ pub mod postgres;
 pub mod projection;
 pub mod queries;
 pub mod reconcile;
+pub mod restore;
 pub mod rows;
 pub mod schema;
 pub mod sqlite;

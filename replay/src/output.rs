@@ -18,21 +18,13 @@
 //! text.
 
 use engine::{Directory, Event, Lots, Side, SymbolId, Ticks};
-use std::fmt::Write as _;
-use wire::json::{encode_event, ObjectWriter};
+use wire::json::{encode_sequenced_event, ObjectWriter};
 
 /// Appends one event as a JSON line (newline included); `seq` is the input
-/// that caused it.
+/// that caused it. The shapes are the drop copy's
+/// ([`wire::json::encode_sequenced_event`]).
 pub fn push_event_line(ev: &Event, seq: u64, dir: &Directory, out: &mut String) {
-    match *ev {
-        Event::Level {
-            symbol,
-            side,
-            price,
-            qty,
-        } => push_level(seq, symbol, side, price, qty, dir, out),
-        _ => encode_event(ev, dir, None, out),
-    }
+    encode_sequenced_event(ev, seq, dir, out);
     out.push('\n');
 }
 
@@ -46,32 +38,13 @@ pub fn push_level(
     dir: &Directory,
     out: &mut String,
 ) {
-    let _ = write!(out, "{{\"type\":\"level\",\"seq\":{seq},\"symbol\":");
-    match dir.symbols().get(symbol.0 as usize) {
-        Some(info) => {
-            // Symbol names are `[A-Za-z0-9._-]`: nothing to escape.
-            let _ = write!(
-                out,
-                "\"{}\",\"side\":\"{}\",\"price\":\"{}\",\"qty\":\"{}\"}}",
-                info.spec.symbol,
-                side.as_str(),
-                info.ticks_to_fixed(price),
-                info.lots_to_fixed(qty)
-            );
-        }
-        // Cannot happen for an event the engine just emitted; keep the
-        // engine units rather than invent decimals.
-        None => {
-            let _ = write!(
-                out,
-                "null,\"symbol_id\":{},\"side\":\"{}\",\"price_ticks\":{},\"qty_lots\":{}}}",
-                symbol.0,
-                side.as_str(),
-                price.get(),
-                qty.get()
-            );
-        }
-    }
+    let ev = Event::Level {
+        symbol,
+        side,
+        price,
+        qty,
+    };
+    encode_sequenced_event(&ev, seq, dir, out);
 }
 
 /// A JSON object written key by key, in order (the wire crate's writer,

@@ -166,6 +166,12 @@ pub enum Op {
     Fees,
     Subscribe(Vec<Channel>),
     Unsubscribe(Vec<Channel>),
+    /// The drop copy: `subscribe` to `["events"]` alone, every sequenced
+    /// event from input `from_seq` on (`None`: from the next one), for the
+    /// admin or a `dropcopy` user (the session checks the role).
+    SubscribeEvents {
+        from_seq: Option<u64>,
+    },
 }
 
 impl Op {
@@ -278,6 +284,7 @@ impl Op {
             Op::Fees => "fees",
             Op::Subscribe(_) => "subscribe",
             Op::Unsubscribe(_) => "unsubscribe",
+            Op::SubscribeEvents { .. } => "subscribe",
         }
     }
 
@@ -287,8 +294,11 @@ impl Op {
             | Op::Subscribe(_)
             | Op::Unsubscribe(_)
             | Op::History(HistoryQuery::Executions { .. }) => Access::Public,
-            Op::History(_) => Access::LoggedIn,
-            Op::Trader(_) | Op::Balances { user: None } | Op::OpenOrders { .. } => Access::LoggedIn,
+            Op::History(_)
+            | Op::Trader(_)
+            | Op::Balances { user: None }
+            | Op::OpenOrders { .. }
+            | Op::SubscribeEvents { .. } => Access::LoggedIn,
             Op::Admin(_) | Op::Snapshot | Op::Fees | Op::Balances { user: Some(_) } => {
                 Access::Admin
             }
@@ -500,6 +510,9 @@ pub enum Channel {
     Klines(Name, KlineInterval),
     /// The logged-in user's own balances (needs login).
     Balances,
+    /// The drop copy: every sequenced event (admin or `dropcopy` role),
+    /// subscribed on its own.
+    Events,
 }
 
 impl Channel {
@@ -507,6 +520,9 @@ impl Channel {
     pub fn parse(s: &str) -> Option<Channel> {
         if s == "balances" {
             return Some(Channel::Balances);
+        }
+        if s == "events" {
+            return Some(Channel::Events);
         }
         let (kind, rest) = s.split_once(':')?;
         match kind {
@@ -526,7 +542,7 @@ impl Channel {
             Channel::Book(s) | Channel::Trades(s) | Channel::Ticker(s) | Channel::Klines(s, _) => {
                 Some(s)
             }
-            Channel::Balances => None,
+            Channel::Balances | Channel::Events => None,
         }
     }
 }
@@ -539,6 +555,7 @@ impl fmt::Display for Channel {
             Channel::Ticker(s) => write!(f, "ticker:{s}"),
             Channel::Klines(s, i) => write!(f, "klines:{s}:{}", i.as_str()),
             Channel::Balances => f.write_str("balances"),
+            Channel::Events => f.write_str("events"),
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Start-up: bind the ports (so a busy port fails at once), answer
 //! `/healthz` with 503 while the data dir is recovered (newest valid
-//! snapshot, then the journal tail), then start the pipeline and serve.
+//! snapshot, then the journal tail; the history store caught up with it and
+//! market data rebuilt from the store), then start the pipeline and serve.
 //! An empty data dir gets the demo setup unless `--no-demo`. SIGINT or
 //! SIGTERM: stop intake, drain, write a snapshot, exit 0.
 
@@ -140,13 +141,24 @@ fn run(args: Args) -> Result<(), String> {
         ms = t0.elapsed().as_millis() as u64,
         "recovered"
     );
-    let (store, history_engine) = match &history_url {
+    let (mut store, history_engine) = match &history_url {
         Some(url) => {
             let (s, e) = open_history(url, &cfg.data_dir, rec.last_seq)?;
             (Some(s), e)
         }
         None => (None, None),
     };
+    // Still answering 503: market data is part of what recovery gives back.
+    let mut md = engine::market_data::MarketData::from_engine(&rec.engine);
+    match store.as_mut() {
+        Some(store) if history_engine.is_some() => {
+            restore_market_data(store.as_mut(), &mut md, rec.engine.directory())
+        }
+        Some(_) => tracing::warn!(
+            "history store unavailable: the trade tape, klines and tickers start empty"
+        ),
+        None => tracing::info!("no history store: the trade tape, klines and tickers start empty"),
+    }
     recovering.store(false, Ordering::Release);
     // Wake the responder out of accept().
     let _ = std::net::TcpStream::connect(http_addr);
@@ -156,7 +168,6 @@ fn run(args: Args) -> Result<(), String> {
         .admin_key
         .clone()
         .or_else(|| (cfg.demo && fresh).then(|| random_key("admin")));
-    let md = engine::market_data::MarketData::from_engine(&rec.engine);
     let mut router = Router::new(
         rec.engine.directory().clone(),
         rec.engine.users(),
@@ -170,6 +181,7 @@ fn run(args: Args) -> Result<(), String> {
         },
         md,
     );
+    router.enable_dropcopy(cfg.data_dir.clone());
     let poll = mio::Poll::new().map_err(|e| e.to_string())?;
     let waker: Option<Arc<dyn pipeline::Waker>> = (!placement.gateway_idle.spins_forever())
         .then(|| gateway::net::PollWaker::new(&poll))
@@ -240,6 +252,12 @@ fn run(args: Args) -> Result<(), String> {
         }
     }
 
+    // Before the listening line: a signal sent as soon as it is seen stops
+    // the server cleanly rather than killing it.
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone()).map_err(|e| e.to_string())?;
+    }
     if cfg.demo && fresh {
         let keys = demo_setup(&mut net);
         println!("ringex demo: a fresh data dir got demo assets (BTC, ETH, USD), symbols BTC-USD and ETH-USD,");
@@ -259,10 +277,6 @@ fn run(args: Args) -> Result<(), String> {
     );
     let _ = std::io::stdout().flush();
 
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, stop.clone()).map_err(|e| e.to_string())?;
-    }
     let mut idle = placement.gateway_idle.build();
     net.run(idle.as_mut(), &|| stop.load(Ordering::Relaxed));
     tracing::info!("stopping: intake closed, draining");
@@ -280,7 +294,8 @@ fn run(args: Args) -> Result<(), String> {
 /// Opens the history store and catches it up with the journal before the
 /// server opens, so that what it serves (klines, the tape, the ticker, a
 /// user's past orders) is whole. A database that is down is not waited for:
-/// the writer retries and catches up once it is back.
+/// the writer retries and catches up once it is back. Also says whether the
+/// store answered (it is caught up).
 fn open_history(
     url: &str,
     data_dir: &std::path::Path,
@@ -309,6 +324,33 @@ fn open_history(
             Ok((store, None))
         }
         Err(e) => Err(format!("history store {}: {e}", redact(url))),
+    }
+}
+
+/// Gives market data the trades of the retention window back from the
+/// store (caught up with the journal just before), so the tape, klines and
+/// tickers are what they were before the restart. A store that cannot
+/// answer leaves them empty, with a warning: trading does not wait for it.
+fn restore_market_data(
+    store: &mut dyn history::Store,
+    md: &mut engine::market_data::MarketData,
+    dir: &engine::Directory,
+) {
+    let t0 = std::time::Instant::now();
+    let now_ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    match history::restore::market_data(store, md, dir, now_ns) {
+        Ok(r) => tracing::info!(
+            symbols = r.symbols,
+            trades = r.trades,
+            ms = t0.elapsed().as_millis() as u64,
+            "market data rebuilt from the history store"
+        ),
+        Err(e) => tracing::warn!(
+            "history store unavailable ({e}): the trade tape, klines and tickers start empty"
+        ),
     }
 }
 

@@ -73,6 +73,14 @@ impl Router {
                 Channel::Trades(n) => sym(&n).map(|s| Some(Feed::Trades(s))),
                 Channel::Ticker(n) => sym(&n).map(|s| Some(Feed::Ticker(s))),
                 Channel::Klines(n, i) => sym(&n).map(|s| Some(Feed::Klines(s, i))),
+                Channel::Events => {
+                    let e = WireError::new(
+                        req_id,
+                        ErrorCode::Malformed,
+                        "the events channel is subscribed and unsubscribed on its own",
+                    );
+                    return self.error(sid, &e);
+                }
                 Channel::Balances => {
                     if trader.is_none() {
                         let e = WireError::new(

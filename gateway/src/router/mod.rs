@@ -21,10 +21,11 @@
 //!
 //! Submodules: [`feed`] (market-data subscriptions and fan-out), [`rest`]
 //! (the HTTP routes), [`history`] (history queries, answered by the query
-//! worker off the loop).
+//! worker off the loop), [`dropcopy`] (the sequenced `events` channel).
 //!
 //! Must never: touch a socket, block, or hold business state of its own.
 
+mod dropcopy;
 mod feed;
 mod history;
 mod rest;
@@ -65,6 +66,8 @@ pub struct SessionLimits {
     pub send_queue_bytes: usize,
     /// Recent trade reports kept per user for `GET /v1/execution`.
     pub recent_trades: usize,
+    /// Live events held for a drop-copy session while its backfill runs.
+    pub dropcopy_buffer_bytes: usize,
 }
 
 impl Default for SessionLimits {
@@ -74,6 +77,7 @@ impl Default for SessionLimits {
             burst: 4_000,
             send_queue_bytes: 4 << 20,
             recent_trades: 100,
+            dropcopy_buffer_bytes: dropcopy::BUFFER_BYTES,
         }
     }
 }
@@ -151,6 +155,8 @@ pub struct Router {
     history: Option<HistoryInfo>,
     /// History queries waiting to be handed to the query worker.
     history_asks: Vec<crate::history_queries::Ask>,
+    /// The drop-copy (`events`) sessions.
+    dropcopy: dropcopy::DropCopy,
 }
 
 /// What the router shows of the history store (`/healthz`, `/metrics`).
@@ -240,6 +246,11 @@ impl Router {
             intake_stopped: false,
             history: None,
             history_asks: Vec::new(),
+            dropcopy: dropcopy::DropCopy::new(
+                last_seq,
+                limits.dropcopy_buffer_bytes,
+                limits.send_queue_bytes,
+            ),
             dir,
             keys: users.into_iter().map(|u| (u.key_hash, u)).collect(),
             admin_key,
@@ -279,6 +290,7 @@ impl Router {
     /// (`cancel_on_disconnect`).
     pub fn close(&mut self, id: u32) -> Option<UserId> {
         let s = self.sessions.remove(&id)?;
+        self.dropcopy_close(id);
         self.trade_stream.retain(|&x| x != id);
         for sub in &s.feeds {
             if let Some(v) = self.feeds.get_mut(sub) {
@@ -457,8 +469,16 @@ impl Router {
         let refusal = match (req.op.access(), s.user) {
             (Access::Public, _) => None,
             (_, None) => Some(fail(ErrorCode::Unauthenticated, "log in first")),
-            (Access::Admin, Some((_, Role::Trader))) => {
+            (Access::Admin, Some((_, r))) if r != Role::Admin => {
                 Some(fail(ErrorCode::Forbidden, "admin only"))
+            }
+            (Access::LoggedIn, Some((_, Role::DropCopy)))
+                if !matches!(req.op, Op::SubscribeEvents { .. }) =>
+            {
+                Some(fail(
+                    ErrorCode::Forbidden,
+                    "a dropcopy user reads the events channel only",
+                ))
             }
             _ => None,
         };
@@ -521,6 +541,12 @@ impl Router {
             Op::Fees => publish(query(Query::Fees)),
             Op::Snapshot => publish(query(Query::Snapshot)),
             Op::Subscribe(chs) => return self.subscribe(sid, &chs, true, req_id),
+            Op::SubscribeEvents { from_seq } => {
+                return self.subscribe_events(sid, from_seq, req_id)
+            }
+            Op::Unsubscribe(chs) if chs == [wire::Channel::Events] => {
+                return self.unsubscribe_events(sid, req_id)
+            }
             Op::Unsubscribe(chs) => return self.subscribe(sid, &chs, false, req_id),
         };
         if !ok && self.intake_stopped {
@@ -617,6 +643,7 @@ impl Router {
 
     /// Routes one outbound slot.
     pub fn on_output(&mut self, o: &OutSlot) {
+        self.dropcopy_on_output(o);
         if Answers::takes(&o.output) {
             let mut answers = std::mem::take(&mut self.answers);
             if let Some(a) = answers.push(&o.output) {

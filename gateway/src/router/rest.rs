@@ -215,12 +215,22 @@ impl Router {
         } else {
             self.keys.get(&kh).map(|u| (u.user, u.role))
         };
-        let Some((user, _role)) = who else {
+        let Some((user, role)) = who else {
             return self.error(
                 sid,
                 &WireError::new(None, ErrorCode::Unauthenticated, "unknown api key"),
             );
         };
+        if role == Role::DropCopy {
+            return self.error(
+                sid,
+                &WireError::new(
+                    None,
+                    ErrorCode::Forbidden,
+                    "a dropcopy user reads the events channel only",
+                ),
+            );
+        }
         // An HTTP session acts as the key's user for this one request.
         if let Some(s) = self.sessions.get_mut(&sid) {
             s.user = Some((user, Role::Trader));

@@ -41,6 +41,7 @@ pub fn encode_request(req: &Request, out: &mut Vec<u8>) -> Result<(), EncodeErro
         Op::Login { .. } => return Err(EncodeError::LoginNeedsKey),
         Op::Subscribe(_) => return Err(EncodeError::WebSocketOnly("subscribe")),
         Op::Unsubscribe(_) => return Err(EncodeError::WebSocketOnly("unsubscribe")),
+        Op::SubscribeEvents { .. } => return Err(EncodeError::WebSocketOnly("subscribe")),
         Op::Trader(TraderOp::Place(_)) => msg::PLACE,
         Op::Trader(TraderOp::Cancel { .. }) => msg::CANCEL,
         Op::Trader(TraderOp::Amend { .. }) => msg::AMEND,
@@ -174,6 +175,7 @@ pub fn encode_request(req: &Request, out: &mut Vec<u8>) -> Result<(), EncodeErro
         | Op::Login { .. }
         | Op::Subscribe(_)
         | Op::Unsubscribe(_)
+        | Op::SubscribeEvents { .. }
         | Op::Admin(_) => {}
     }
     finish(out, start);

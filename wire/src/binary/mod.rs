@@ -249,7 +249,7 @@ wire_enum!(stp_code, stp_of, ALL_STPS, Stp {
     CancelMaker = 2,
     CancelBoth = 3,
 });
-wire_enum!(role_code, role_of, ALL_ROLES, Role { Trader = 0, Admin = 1 });
+wire_enum!(role_code, role_of, ALL_ROLES, Role { Trader = 0, Admin = 1, DropCopy = 2 });
 wire_enum!(exec_type_code, exec_type_of, ALL_EXEC_TYPES, ExecType {
     New = 0,
     Trade = 1,

@@ -108,6 +108,7 @@ struct Fields<'a> {
     from_ts: Raw<'a>,
     #[serde(borrow)]
     to_ts: Raw<'a>,
+    from_seq: Raw<'a>,
 }
 
 /// Decodes one client message (api.md). Never panics; a refused message is a
@@ -217,7 +218,7 @@ fn decode_op(f: &Fields<'_>) -> Result<Op, WireError> {
             "balances" => opt("user", f.user, p_u64).map(|user| Op::Balances { user }),
             "snapshot" => Ok(Op::Snapshot),
             "fees" => Ok(Op::Fees),
-            "subscribe" => channels(f).map(Op::Subscribe),
+            "subscribe" => subscribe(f),
             "unsubscribe" => channels(f).map(Op::Unsubscribe),
             "add_asset" => (|| {
                 Ok(Op::Admin(CommandKind::AddAsset {
@@ -538,6 +539,21 @@ fn add_user(f: &Fields<'_>) -> Result<Op, String> {
     }))
 }
 
+/// `subscribe`: market-data channels, or the drop copy's `events` alone
+/// with its optional `from_seq`.
+fn subscribe(f: &Fields<'_>) -> Result<Op, String> {
+    let chs = channels(f)?;
+    match chs.as_slice() {
+        [Channel::Events] => {
+            opt("from_seq", f.from_seq, p_u64).map(|from_seq| Op::SubscribeEvents { from_seq })
+        }
+        _ if chs.contains(&Channel::Events) => {
+            Err("channels: `events` is subscribed on its own".into())
+        }
+        _ => Ok(Op::Subscribe(chs)),
+    }
+}
+
 fn channels(f: &Fields<'_>) -> Result<Vec<Channel>, String> {
     let raw = f.channels.ok_or("missing field `channels`")?;
     let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|_| {
@@ -728,7 +744,11 @@ fn p_role(name: &'static str, raw: &RawValue) -> Result<Role, String> {
     p_enum(
         name,
         raw,
-        &[("trader", Role::Trader), ("admin", Role::Admin)],
+        &[
+            ("trader", Role::Trader),
+            ("admin", Role::Admin),
+            ("dropcopy", Role::DropCopy),
+        ],
     )
 }
 

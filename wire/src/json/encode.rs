@@ -594,3 +594,47 @@ fn write_target(o: &mut Obj<'_>, target: OrderRef) {
         OrderRef::Client(c) => o.str("client_order_id", c.as_str()),
     }
 }
+
+/// Appends one engine event of input `seq` in the sequenced form of the
+/// drop copy and of `ringex-replay events`: a report exactly as
+/// [`encode_event`] writes it without `req_id` (each carries its `seq`),
+/// and a book level, which clients otherwise only see aggregated, as
+/// `{"type":"level","seq":N,"symbol":"BTC-USD","side":"buy","price":"100.5","qty":"3"}`
+/// (`qty` `"0"` when the level is gone).
+pub fn encode_sequenced_event(ev: &Event, seq: u64, dir: &Directory, out: &mut String) {
+    let Event::Level {
+        symbol,
+        side,
+        price,
+        qty,
+    } = *ev
+    else {
+        return encode_event(ev, dir, None, out);
+    };
+    let _ = write!(out, "{{\"type\":\"level\",\"seq\":{seq},\"symbol\":");
+    match dir.symbols().get(symbol.0 as usize) {
+        Some(info) => {
+            // Symbol names are `[A-Za-z0-9._-]`: nothing to escape.
+            let _ = write!(
+                out,
+                "\"{}\",\"side\":\"{}\",\"price\":\"{}\",\"qty\":\"{}\"}}",
+                info.spec.symbol,
+                side.as_str(),
+                info.ticks_to_fixed(price),
+                info.lots_to_fixed(qty)
+            );
+        }
+        // Cannot happen for an event the engine just emitted; keep the
+        // engine units rather than invent decimals.
+        None => {
+            let _ = write!(
+                out,
+                "null,\"symbol_id\":{},\"side\":\"{}\",\"price_ticks\":{},\"qty_lots\":{}}}",
+                symbol.0,
+                side.as_str(),
+                price.get(),
+                qty.get()
+            );
+        }
+    }
+}
