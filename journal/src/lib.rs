@@ -68,6 +68,7 @@
 
 mod error;
 mod format;
+pub mod frames;
 mod reader;
 pub mod recovery;
 mod segment;
