@@ -19,11 +19,13 @@
 
 pub mod config;
 pub mod follower;
+pub mod lease;
 pub mod link;
 pub mod replicator;
 
 pub use config::{Ack, ReplicationConfig, Role};
 pub use follower::Follower;
+pub use lease::{Lease, LeaseError, Leader};
 pub use link::{Link, PublishFail, Tail};
 pub use replicator::Replicator;
 
