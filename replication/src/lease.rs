@@ -58,23 +58,35 @@ impl Lease {
     pub fn open(cfg: &ReplicationConfig) -> Result<Lease, String> {
         let link = Link::connect(cfg)?;
         let bucket = format!("{}_LEASE", cfg.stream);
-        let kv = link.block_on(async {
-            match link.js().get_key_value(&bucket).await {
-                Ok(kv) => Ok(kv),
-                Err(_) => link
-                    .js()
-                    .create_key_value(kv::Config {
-                        bucket: bucket.clone(),
-                        history: 1,
-                        max_age: Duration::from_millis(cfg.lease_ms),
-                        num_replicas: cfg.replicas,
-                        storage: async_nats::jetstream::stream::StorageType::File,
-                        ..Default::default()
-                    })
-                    .await
-                    .map_err(|e| format!("lease bucket {bucket}: {e}")),
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let kv = loop {
+            let r = link.block_on(async {
+                match link.js().get_key_value(&bucket).await {
+                    Ok(kv) => Ok(kv),
+                    Err(_) => link
+                        .js()
+                        .create_key_value(kv::Config {
+                            bucket: bucket.clone(),
+                            history: 1,
+                            max_age: Duration::from_millis(cfg.lease_ms),
+                            num_replicas: cfg.replicas,
+                            storage: async_nats::jetstream::stream::StorageType::File,
+                            ..Default::default()
+                        })
+                        .await
+                        .map_err(|e| format!("lease bucket {bucket}: {e}")),
+                }
+            });
+            match r {
+                Ok(kv) => break kv,
+                // A cluster still electing its leaders times out: retry.
+                Err(e) if std::time::Instant::now() < deadline => {
+                    tracing::info!("replication: {e}; retrying");
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(e) => return Err(e),
             }
-        })?;
+        };
         Ok(Lease {
             link,
             kv,
@@ -107,9 +119,7 @@ impl Lease {
         }
         me.epoch = seen + 1;
         let value = serde_json::to_vec(&me).map_err(|e| e.to_string())?;
-        let r = self
-            .link
-            .block_on(self.kv.create(KEY, value.into()));
+        let r = self.link.block_on(self.kv.create(KEY, value.into()));
         match r {
             Ok(rev) => {
                 self.revision = rev;

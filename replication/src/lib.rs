@@ -21,13 +21,15 @@ pub mod config;
 pub mod follower;
 pub mod lease;
 pub mod link;
+pub mod node;
 pub mod replicator;
 
 pub use config::{Ack, ReplicationConfig, Role};
 pub use follower::Follower;
-pub use lease::{Lease, LeaseError, Leader};
+pub use lease::{Leader, Lease, LeaseError};
 pub use link::{Link, PublishFail, Tail};
-pub use replicator::Replicator;
+pub use node::{Node, NodeConfig, NodeView, State};
+pub use replicator::{Handover, Replicator};
 
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Mutex;

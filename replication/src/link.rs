@@ -61,6 +61,8 @@ pub struct Tail {
     pub stream_seq: u64,
     /// Journal seq of the last record stored (0: none).
     pub journal_seq: u64,
+    /// Epoch of the last writer.
+    pub epoch: u64,
 }
 
 pub struct Link {
@@ -96,7 +98,9 @@ impl Link {
             .map_err(|e| format!("NATS {}: {e}", cfg.servers.join(",")))?;
         // The context starts a task: it must be made inside the runtime.
         let mut js = rt.block_on(async { jetstream::new(client) });
-        js.set_timeout(timeout);
+        // Stream and bucket requests may wait for a Raft leader (a cluster
+        // just started, or a node just lost): longer than a publish ack.
+        js.set_timeout(timeout.max(Duration::from_secs(5)));
         Ok(Link {
             rt,
             js,
@@ -127,9 +131,19 @@ impl Link {
             allow_direct: true,
             ..Default::default()
         };
-        self.rt
-            .block_on(self.js.get_or_create_stream(cfg))
-            .map_err(|e| format!("stream {}: {e}", self.stream))?;
+        // A cluster that is starting answers with timeouts until its
+        // meta leader is elected: try for a while.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.rt.block_on(self.js.get_or_create_stream(cfg.clone())) {
+                Ok(_) => break,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    tracing::info!("replication: stream {}: {e}; retrying", self.stream);
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(e) => return Err(format!("stream {}: {e}", self.stream)),
+            }
+        }
         self.tail()
     }
 
@@ -158,6 +172,7 @@ impl Link {
             Ok(Tail {
                 stream_seq: b.stream_seq,
                 journal_seq: b.last_seq,
+                epoch: b.epoch,
             })
         })
     }
@@ -216,6 +231,49 @@ impl Link {
         }
     }
 
+    /// Writes the marker of a new epoch after `expected_last` (the end of the
+    /// stream the new primary holds, `journal_seq` its last record): from
+    /// here on, a publish by an older primary is refused.
+    pub fn publish_marker(
+        &self,
+        epoch: u64,
+        journal_seq: u64,
+        expected_last: u64,
+    ) -> Result<u64, PublishFail> {
+        let mut h = HeaderMap::new();
+        h.insert(
+            async_nats::header::NATS_MESSAGE_ID,
+            format!("epoch-{epoch}").as_str(),
+        );
+        h.insert(
+            async_nats::header::NATS_EXPECTED_LAST_SEQUENCE,
+            expected_last.to_string().as_str(),
+        );
+        h.insert(LAST_SEQ_HEADER, journal_seq.to_string().as_str());
+        h.insert(EPOCH_HEADER, epoch.to_string().as_str());
+        let res = self.rt.block_on(async {
+            let ack = self
+                .js
+                .publish_with_headers(self.subject.clone(), h, Bytes::new())
+                .await?;
+            tokio::time::timeout(self.timeout, ack)
+                .await
+                .unwrap_or_else(|_| Err(PublishErrorKind::TimedOut.into()))
+        });
+        match res {
+            Ok(ack) if ack.duplicate => Err(PublishFail::Fenced(format!(
+                "epoch {epoch} was opened already"
+            ))),
+            Ok(ack) => Ok(ack.sequence),
+            Err(e) if e.kind() == PublishErrorKind::WrongLastSequence => Err(PublishFail::Fenced(
+                format!("the stream moved past {expected_last} before epoch {epoch} opened"),
+            )),
+            Err(e) => Err(PublishFail::Unavailable(format!(
+                "epoch {epoch} marker: {e}"
+            ))),
+        }
+    }
+
     /// The message at `stream_seq`, `None` past the end.
     pub fn get(&self, stream_seq: u64) -> Result<Option<Batch>, Error> {
         self.rt.block_on(async {
@@ -267,10 +325,16 @@ fn header_u64(h: &HeaderMap, name: &str) -> Option<u64> {
 }
 
 fn batch_of(m: async_nats::jetstream::message::StreamMessage) -> Result<Batch, Error> {
-    let first = header_u64(&m.headers, async_nats::header::NATS_MESSAGE_ID.as_ref());
     let last = header_u64(&m.headers, LAST_SEQ_HEADER);
+    let id = m.headers.get(async_nats::header::NATS_MESSAGE_ID.as_ref());
+    // An epoch marker holds no record: it sits just after `last`.
+    let first = match id.map(|v| v.as_str()) {
+        Some(i) if i.starts_with("epoch-") => last.map(|l| l + 1),
+        Some(i) => i.parse().ok(),
+        None => None,
+    };
     match (first, last) {
-        (Some(first_seq), Some(last_seq)) if first_seq <= last_seq => Ok(Batch {
+        (Some(first_seq), Some(last_seq)) if first_seq <= last_seq + 1 => Ok(Batch {
             stream_seq: m.sequence,
             first_seq,
             last_seq,

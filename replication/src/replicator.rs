@@ -26,8 +26,31 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Hands the stream over to the replicator when its node becomes the
+/// primary. Until then the gate passes what it is given without publishing:
+/// on a standby that is the follower's records, which the stream has.
+#[derive(Default)]
+pub struct Handover {
+    lead: std::sync::Mutex<Option<(Tail, u64)>>,
+    leading: std::sync::atomic::AtomicBool,
+}
+
+impl Handover {
+    /// From the next batch on, publish after `tail` (the stream's end, which
+    /// the local journal holds) with `epoch`.
+    pub fn lead(&self, tail: Tail, epoch: u64) {
+        *self.lead.lock().unwrap_or_else(|e| e.into_inner()) = Some((tail, epoch));
+        self.leading.store(true, Ordering::Release);
+    }
+
+    pub fn leading(&self) -> bool {
+        self.leading.load(Ordering::Acquire)
+    }
+}
+
 pub struct Replicator {
     link: Link,
+    handover: Option<Arc<Handover>>,
     /// Stream sequence of our last write (or of the end we started at).
     expected: u64,
     epoch: u64,
@@ -44,11 +67,22 @@ impl Replicator {
         stats.stream_seq.store(tail.stream_seq, Ordering::Release);
         Replicator {
             link,
+            handover: None,
             expected: tail.stream_seq,
             epoch,
             buf: Vec::with_capacity(64 << 10),
             stats,
         }
+    }
+}
+
+impl Replicator {
+    /// A replicator that passes batches unpublished until `handover` says
+    /// to lead (a node that starts as a standby).
+    pub fn following(link: Link, handover: Arc<Handover>, stats: Arc<Stats>) -> Replicator {
+        let mut r = Replicator::new(link, Tail::default(), 0, stats);
+        r.handover = Some(handover);
+        r
     }
 }
 
@@ -59,6 +93,21 @@ impl Gate for Replicator {
 
     fn pass(&mut self, cmds: &[Command]) -> Result<(), Stop> {
         let (first, last) = (cmds[0].seq, cmds[cmds.len() - 1].seq);
+        if let Some(h) = &self.handover {
+            if !h.leading() {
+                return Ok(());
+            }
+            if let Some((tail, epoch)) = h.lead.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                self.expected = tail.stream_seq;
+                self.epoch = epoch;
+                self.stats
+                    .stream_seq
+                    .store(tail.stream_seq, Ordering::Release);
+                self.stats
+                    .replicated_seq
+                    .store(tail.journal_seq, Ordering::Release);
+            }
+        }
         self.buf.clear();
         journal::frames::encode(cmds, &mut self.buf)
             .map_err(|e| Stop(format!("replication: encoding batch {first}: {e}")))?;

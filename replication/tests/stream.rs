@@ -215,7 +215,7 @@ fn the_lease_has_one_holder_expires_and_is_taken_with_a_higher_epoch() {
     else {
         return;
     };
-    use replication::{Lease, LeaseError, Leader};
+    use replication::{Leader, Lease, LeaseError};
     let me = |id: &str| Leader {
         node_id: id.into(),
         epoch: 0,
@@ -225,7 +225,10 @@ fn the_lease_has_one_holder_expires_and_is_taken_with_a_higher_epoch() {
     let (ca, cb) = (config(&urls, "a", "lease"), config(&urls, "b", "lease"));
     let mut a = Lease::open(&ca).unwrap();
     let mut b = Lease::open(&cb).unwrap();
-    let got = a.acquire(me("a"), 0).unwrap().expect("a free lease is taken");
+    let got = a
+        .acquire(me("a"), 0)
+        .unwrap()
+        .expect("a free lease is taken");
     assert_eq!(got.epoch, 1);
     assert_eq!(b.acquire(me("b"), 0).unwrap(), None, "one holder");
     assert_eq!(b.current().unwrap().unwrap().node_id, "a");
@@ -241,11 +244,17 @@ fn the_lease_has_one_holder_expires_and_is_taken_with_a_higher_epoch() {
         if let Some(l) = b.acquire(me("b"), 1).unwrap() {
             break l;
         }
-        assert!(t1.elapsed() < Duration::from_secs(10), "the lease never expired");
+        assert!(
+            t1.elapsed() < Duration::from_secs(10),
+            "the lease never expired"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert_eq!((taken.node_id.as_str(), taken.epoch), ("b", 2));
-    assert!(t1.elapsed() >= Duration::from_millis(700), "not before it expired");
+    assert!(
+        t1.elapsed() >= Duration::from_millis(700),
+        "not before it expired"
+    );
     assert!(matches!(a.renew(), Err(LeaseError::Lost(_))), "a lost it");
     b.renew().unwrap();
 }

@@ -37,6 +37,8 @@ pub enum ErrorCode {
     Overloaded,
     /// A stage cannot take inputs now (the journal's disk is full).
     Unavailable,
+    /// This node is a standby; [`WireError::primary`] names the primary.
+    NotPrimary,
 }
 
 impl ErrorCode {
@@ -50,6 +52,7 @@ impl ErrorCode {
             ErrorCode::TooLarge => "too_large",
             ErrorCode::Overloaded => "overloaded",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::NotPrimary => "not_primary",
         }
     }
 
@@ -62,7 +65,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::RateLimited => 429,
             ErrorCode::TooLarge => 413,
-            ErrorCode::Overloaded | ErrorCode::Unavailable => 503,
+            ErrorCode::Overloaded | ErrorCode::Unavailable | ErrorCode::NotPrimary => 503,
         }
     }
 }
@@ -74,6 +77,8 @@ pub struct WireError {
     pub req_id: Option<u64>,
     pub code: ErrorCode,
     pub message: String,
+    /// With `not_primary`: the primary's address (`HOST:PORT`), when known.
+    pub primary: Option<String>,
 }
 
 impl WireError {
@@ -82,6 +87,7 @@ impl WireError {
             req_id,
             code,
             message: message.into(),
+            primary: None,
         }
     }
 

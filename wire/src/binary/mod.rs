@@ -300,6 +300,7 @@ wire_enum!(error_code_code, error_code_of, ALL_ERROR_CODES, ErrorCode {
     TooLarge = 5,
     Overloaded = 6,
     Unavailable = 7,
+    NotPrimary = 8,
 });
 
 pub(crate) fn opt_reason_code(r: Option<Reason>) -> u8 {
