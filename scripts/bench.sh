@@ -8,12 +8,13 @@
 # Benchmarks (docs/benchmarks.md says what each measures):
 #   engine-throughput (mix, deep, lobster, itch; peers side by side),
 #   pipeline-latency (both profiles), wire-latency (both profiles, beside a
-#   TCP echo), memory, journal-bench, replay-bench, md-fanout.
+#   TCP echo), memory, journal-bench, replay-bench, md-fanout, history-bench
+#   (SQLite, and PostgreSQL when RINGEX_TEST_PG_URL names a server).
 # A benchmark that fails is reported and the others still run; the exit
 # status is 1 if any failed.
 set -uo pipefail
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 
 QUICK=0
 for a in "$@"; do
@@ -64,6 +65,7 @@ if [[ $QUICK == 1 ]]; then
   run journal-bench "$BIN/journal-bench" --quick
   run replay-bench "$BIN/replay-bench" --cmds 20000
   run md-fanout "$BIN/md-fanout" --quick
+  run history-bench "$BIN/history-bench" --smoke
 else
   run engine-throughput "$BIN/engine-throughput" --flow all
   run pipeline-latency "$BIN/pipeline-latency"
@@ -72,6 +74,7 @@ else
   run journal-bench "$BIN/journal-bench"
   run replay-bench "$BIN/replay-bench"
   run md-fanout "$BIN/md-fanout"
+  run history-bench "$BIN/history-bench"
 fi
 
 echo

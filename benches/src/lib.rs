@@ -18,6 +18,8 @@
 //!   a library entry its binary and the smoke tests call. [`latency`] holds
 //!   what they share (schedules that correct coordinated omission,
 //!   histograms, percentiles), [`plot`] draws their percentile plots (SVG).
+//! - [`history_bench`]: the history store's writer rate, lag, cost to the
+//!   pipeline and catch-up time, on SQLite and PostgreSQL.
 //! - [`summary`]: the markdown tables `bench-summary` prints from the
 //!   results files.
 //!
@@ -27,6 +29,7 @@
 pub mod data;
 pub mod flowfile;
 pub mod flows;
+pub mod history_bench;
 pub mod itch;
 pub mod latency;
 pub mod md_fanout;

@@ -315,11 +315,57 @@ fn known(bench: &str) -> Option<(&'static str, Cols)> {
                 ("max", "trade_latency_max_ns", Us),
             ],
         ),
+        "history_write" => (
+            "History writer into an empty store (rows/s)",
+            &[
+                ("backend", "backend", Plain),
+                ("cmds", "cmds", Int),
+                ("rows written", "rows", Int),
+                ("rows/s", "rows_per_s", Int),
+                ("cmds/s", "cmds_per_s", Int),
+                ("secs", "secs", Secs),
+            ],
+        ),
+        "history_lag" => (
+            "History writer lag at a steady rate (inputs offered but not stored)",
+            &[
+                ("backend", "backend", Plain),
+                ("rate/s", "rate", Rate),
+                ("achieved/s", "achieved", Int),
+                ("lag p50", "lag_p50", Int),
+                ("lag p99", "lag_p99", Int),
+                ("lag max", "lag_max", Int),
+                ("drain secs", "drain_secs", Secs),
+                ("dropped", "dropped", Int),
+            ],
+        ),
+        "history_pipeline" => (
+            "Pipeline throughput, history store off and on (commands/s)",
+            &[
+                ("backend", "backend", Plain),
+                ("cmds", "cmds", Int),
+                ("off", "off_cmds_per_s", Int),
+                ("on", "on_cmds_per_s", Int),
+                ("on/off", "on_over_off", Ratio),
+                ("drain secs", "drain_secs", Secs),
+            ],
+        ),
+        "history_catch_up" => (
+            "History catch-up from the journal into an empty store",
+            &[
+                ("backend", "backend", Plain),
+                ("cmds", "cmds", Int),
+                ("rows", "rows", Int),
+                ("secs", "secs", Secs),
+                ("cmds/s", "cmds_per_s", Int),
+                ("rows/s", "rows_per_s", Int),
+            ],
+        ),
         _ => return None,
     })
 }
 
-const ORDER: [&str; 12] = [
+const ORDER: [&str; 16] = [
     "engine_throughput",
     "engine_throughput_ratio",
     "pipeline_latency",
@@ -332,6 +378,10 @@ const ORDER: [&str; 12] = [
     "recovery",
     "md_fanout",
     "md_fanout_latency",
+    "history_write",
+    "history_lag",
+    "history_pipeline",
+    "history_catch_up",
 ];
 
 fn table(out: &mut String, heads: &[String], rows: &[Vec<String>]) {

@@ -175,3 +175,48 @@ fn bench_summary_renders_the_results_of_a_run() {
     assert!(text.contains("Memory per resting order"), "{text}");
     assert!(text.contains("| 1,000 |"), "{text}");
 }
+
+#[test]
+fn history_bench_smoke_measures_every_part_on_sqlite() {
+    // SQLite only: the PostgreSQL runs need a server (`--pg`), which the
+    // benchmark script passes when it has one.
+    let out = Command::new(env!("CARGO_BIN_EXE_history-bench"))
+        .args(["--smoke", "--no-append"])
+        .env_remove("RINGEX_TEST_PG_URL")
+        .output()
+        .expect("history-bench");
+    assert!(
+        out.status.success(),
+        "history-bench --smoke failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    assert_eq!(
+        benches_of(&lines),
+        [
+            "history_write",
+            "history_lag",
+            "history_pipeline",
+            "history_catch_up"
+        ]
+    );
+    for l in &lines {
+        assert_eq!(l["backend"], "sqlite", "{l}");
+        assert!(l.get("error").is_none(), "{l}");
+    }
+    let write = &lines[0];
+    // Every stored row was written at least once by the catch-up too.
+    assert!(write["rows_stored"].as_u64() > Some(0), "{write}");
+    assert!(
+        lines[3]["rows"].as_u64() >= write["rows_stored"].as_u64(),
+        "{lines:?}"
+    );
+    assert!(write["rows_per_s"].as_f64() > Some(0.0), "{write}");
+    assert_eq!(lines[1]["dropped"], 0, "{}", lines[1]);
+    assert!(lines[2]["on_over_off"].as_f64() > Some(0.0), "{}", lines[2]);
+}

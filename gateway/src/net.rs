@@ -113,6 +113,8 @@ pub struct EventLoop {
     /// The history store's feed, a consumer of the outbound stream beside
     /// the router (the pipeline must publish inputs).
     pub history: Option<history::Feed>,
+    /// The history query worker (its own thread and store connection).
+    pub history_queries: Option<crate::history_queries::QueryWorker>,
     /// A replicated node: the stream's records to publish while standing
     /// by, and the node's role.
     pub replica: Option<Replica>,
@@ -229,6 +231,7 @@ impl EventLoop {
             stopping: false,
             woken_at: 0,
             history: None,
+            history_queries: None,
             replica: None,
         })
     }
@@ -332,6 +335,7 @@ impl EventLoop {
         work += self.feed_replica(mono_ns);
         self.wake_core();
         work += self.drain_outbound(mono_ns);
+        work += self.history_queries();
         self.router.md_tick(mono_ns, now_ns);
         for (&sid, c) in &self.conns {
             if let Conn::Http { buf, .. } = c {
@@ -391,6 +395,36 @@ impl EventLoop {
             n += 1;
         }
         n
+    }
+
+    /// Hands the history queries asked this cycle to the worker (a full
+    /// queue answers `overloaded`) and routes the answers it has; never waits.
+    fn history_queries(&mut self) -> usize {
+        use crate::history_queries::Answer;
+        let mut work = 0;
+        for ask in self.router.take_history_asks() {
+            work += 1;
+            match &self.history_queries {
+                Some(w) => {
+                    if let Err(ask) = w.try_ask(ask) {
+                        self.router.history_overloaded(&ask, &self.shared.metrics);
+                    }
+                }
+                None => self.router.on_history_answer(Answer {
+                    ask,
+                    result: Err(history::queries::QueryError::Store(
+                        history::StoreError::transient("no query worker"),
+                    )),
+                }),
+            }
+        }
+        if let Some(w) = &self.history_queries {
+            for a in w.answers() {
+                work += 1;
+                self.router.on_history_answer(a);
+            }
+        }
+        work
     }
 
     /// Wakes the core thread if anything was published since it was last

@@ -82,13 +82,24 @@ fn binary_order_shows_up_on_the_same_users_websocket_session() {
 
     // Queries over the binary port.
     let q = c
-        .request(Op::OpenOrders { symbol: None })
+        .request(Op::OpenOrders {
+            symbol: None,
+            after_order_id: None,
+            limit: None,
+        })
         .expect("open_orders");
     let r = recv(&mut c);
     assert_eq!(r.req_id, Some(q));
     match r.body {
-        ReplyBody::OpenOrders { orders, more } => {
-            assert!(orders.is_empty() && !more, "{orders:?}");
+        ReplyBody::OpenOrders {
+            orders,
+            more,
+            next_cursor,
+        } => {
+            assert!(
+                orders.is_empty() && !more && next_cursor.is_none(),
+                "{orders:?}"
+            );
         }
         other => panic!("expected open orders, got {other:?}"),
     }

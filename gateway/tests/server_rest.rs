@@ -241,10 +241,17 @@ fn refused_http_requests_get_their_status_codes() {
 
     let r = srv.get("/no/such/path", None);
     assert_eq!(r.status, 404, "{r:?}");
-    let r = srv.get("/v1/order", Some("k-1"));
+    let r = srv.get("/v1/order/cancel", Some("k-1"));
     assert!(
         r.status == 404 || r.status == 405,
         "GET on a POST route: {r:?}"
+    );
+    // `GET /v1/order` is the history lookup: it needs an order.
+    let r = srv.get("/v1/order", Some("k-1"));
+    assert_eq!(
+        (r.status, r.json()["code"].as_str()),
+        (400, Some("malformed")),
+        "{r:?}"
     );
 
     // Nothing of the above was journaled, and a good request is served.

@@ -77,6 +77,9 @@ pub struct CaughtUp {
     pub to: Seq,
     /// The snapshot started from, if any.
     pub snapshot_seq: Option<Seq>,
+    /// Journal records applied without projecting (their rows were
+    /// stored): from the engine it started with up to the store's progress.
+    pub replayed: u64,
     pub batches: u64,
     pub rows: u64,
 }
@@ -144,6 +147,7 @@ pub fn catch_up_from(
         Some(e) => (e, None),
         None => start_engine(data_dir, from)?,
     };
+    let replayed = from.saturating_sub(engine.last_seq());
     let mut events: Vec<Event> = Vec::with_capacity(256);
     let mut projector: Option<Projector> = None;
     if engine.last_seq() == from {
@@ -209,6 +213,7 @@ pub fn catch_up_from(
         from,
         to,
         snapshot_seq,
+        replayed,
         batches,
         rows,
     })

@@ -54,6 +54,13 @@ pub mod testing {
         fresh(&url, tag)
     }
 
+    /// A fresh, empty database on the PostgreSQL server `url` names (a
+    /// benchmark's own run), as a URL; `None` in a build without
+    /// PostgreSQL support.
+    pub fn pg_fresh_at(url: &str, tag: &str) -> Option<String> {
+        fresh(url, tag)
+    }
+
     /// Straight to stderr, past the test harness's capture, so that a
     /// skip is seen in a passing run.
     pub fn notice(msg: &str) {

@@ -12,7 +12,14 @@
 //! - A store that fails is retried with exponential back-off (up to
 //!   `backoff_max`), logged once per failure streak; meanwhile the lag grows
 //!   and the buffer may overflow, which only means catch-up later.
-//! - [`Stats::lag_seq`] is the last seq offered minus `progress`.
+//! - A catch-up starts from the engine the last one ended with (or the one
+//!   [`Writer::spawn_from`] was handed), which a store that is down does
+//!   not cost: retrying against it keeps that engine, so the catch-up once
+//!   it is back replays only what the writer has not seen
+//!   ([`Stats::replayed`]).
+//! - [`Stats::lag_seq`] is the last seq offered minus `progress`; the
+//!   journal up to [`WriterConfig::start_seq`] counts as offered, so a store
+//!   that is unreachable at start shows its lag from the first moment.
 //!
 //! Must never: block its producer, write a batch out of order, or lose an
 //! input without the journal to re-derive it from.
@@ -72,6 +79,9 @@ pub struct Stats {
     /// Highest seq dropped.
     pub dropped_seq: AtomicU64,
     pub catch_ups: AtomicU64,
+    /// Journal records catch-ups replayed without projecting (to reach the
+    /// store's progress from the engine they started with).
+    pub replayed: AtomicU64,
     pub batches: AtomicU64,
     pub rows: AtomicU64,
     /// Failed store operations (each retried).
@@ -116,6 +126,11 @@ impl Writer {
     pub fn spawn_from(store: Box<dyn Store>, cfg: WriterConfig, kept: Option<Engine>) -> Writer {
         let (tx, rx) = sync_channel(cfg.buffer.max(1));
         let stats = Arc::new(Stats::default());
+        // The journal up to `start_seq` is offered already: a store that is
+        // down at start shows that much lag, not none.
+        if let Some(s) = cfg.start_seq {
+            stats.offered.store(s, Ordering::Release);
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let (s, st) = (stats.clone(), stop.clone());
         let thread = std::thread::Builder::new()
@@ -333,13 +348,23 @@ impl Inner {
     fn catch_up(&mut self, to: Option<Seq>) -> Result<(), String> {
         let (dir, batch) = (self.cfg.data_dir.clone(), self.cfg.batch_cmds);
         let done = self.retry("catching up from the journal", |w| {
-            let kept = w.kept.take();
-            catch_up_from(&dir, w.store.as_mut(), to, batch, kept).map_err(|e| {
+            let transient = |e: CatchUpError| {
                 let transient = matches!(&e, CatchUpError::Store(s) if s.transient);
                 (e.to_string(), transient)
-            })
+            };
+            // A store that is down must not cost the kept engine (without it
+            // the next try replays from the last snapshot); a failure further
+            // on does, as the engine may then have moved past what is stored.
+            w.store
+                .progress()
+                .map_err(|e| transient(CatchUpError::Store(e)))?;
+            let kept = w.kept.take();
+            catch_up_from(&dir, w.store.as_mut(), to, batch, kept).map_err(transient)
         })?;
         self.stats.catch_ups.fetch_add(1, Ordering::AcqRel);
+        self.stats
+            .replayed
+            .fetch_add(done.replayed, Ordering::AcqRel);
         self.stats.batches.fetch_add(done.batches, Ordering::AcqRel);
         self.stats.rows.fetch_add(done.rows, Ordering::AcqRel);
         self.stats.progress.store(done.to, Ordering::Release);

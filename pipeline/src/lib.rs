@@ -33,7 +33,7 @@ pub mod outbound;
 pub mod rings;
 
 pub use outbound::{Answer, Answers, Consumer, OutSlot, OutboundStream, Output, ShortText};
-pub use rings::{try_publish, InProducer, InSlot, Input, Query};
+pub use rings::{try_publish, InProducer, InSlot, Input, Query, OPEN_ORDERS_LIMIT_MAX};
 
 use crate::metrics::Metrics;
 use agent::{Agent, Stop, StopHandler};

@@ -72,6 +72,7 @@ struct BusinessLogic<S: OutSink> {
 }
 
 impl LogicAgent {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         poller: EventPoller<InSlot, SingleConsumerBarrier>,
         engine: Engine,
@@ -147,15 +148,26 @@ impl<S: OutSink> BusinessLogic<S> {
                     self.watched.remove(&user);
                 }
             }
-            Query::OpenOrders { user, symbol } => {
+            Query::OpenOrders {
+                user,
+                symbol,
+                after,
+                limit,
+            } => {
                 let sym: Option<SymbolId> =
                     symbol.and_then(|n| self.engine.directory().symbol_id(&n));
-                let orders = if symbol.is_some() && sym.is_none() {
-                    Vec::new()
+                let limit = limit.clamp(1, crate::rings::OPEN_ORDERS_LIMIT_MAX) as usize;
+                let (orders, more) = if symbol.is_some() && sym.is_none() {
+                    (Vec::new(), false)
                 } else {
-                    self.engine.open_orders(user, sym)
+                    self.engine.open_orders_page(user, sym, after, limit)
                 };
-                self.publish(Output::OpenOrders, slot);
+                let next_cursor = if more {
+                    orders.last().map(|r| r.order_id)
+                } else {
+                    None
+                };
+                self.publish(Output::OpenOrders { next_cursor }, slot);
                 for r in orders {
                     self.publish(Output::OpenOrder(r), slot);
                 }

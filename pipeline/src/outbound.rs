@@ -75,8 +75,11 @@ pub enum Output {
         asset: AssetId,
         balance: Balance,
     },
-    /// Head of an open-orders answer.
-    OpenOrders,
+    /// Head of an open-orders answer (one page): the `after` of the next
+    /// page, `None` when this is the last.
+    OpenOrders {
+        next_cursor: Option<u64>,
+    },
     OpenOrder(ExecReport),
     /// Head of a fee-account answer.
     Fees,
@@ -184,7 +187,10 @@ pub enum Answer<'a> {
         user: UserId,
         balances: Option<&'a [(AssetId, Balance)]>,
     },
-    OpenOrders(&'a [ExecReport]),
+    OpenOrders {
+        orders: &'a [ExecReport],
+        next_cursor: Option<u64>,
+    },
     Fees(&'a [(AssetId, Units)]),
 }
 
@@ -205,7 +211,7 @@ impl Answers {
             o,
             Output::Balances { .. }
                 | Output::Balance { .. }
-                | Output::OpenOrders
+                | Output::OpenOrders { .. }
                 | Output::OpenOrder(_)
                 | Output::Fees
                 | Output::Fee { .. }
@@ -216,7 +222,7 @@ impl Answers {
     /// Takes one slot of an answer; the whole answer once its `End` arrives.
     pub fn push(&mut self, o: &Output) -> Option<Answer<'_>> {
         match *o {
-            Output::Balances { .. } | Output::OpenOrders | Output::Fees => {
+            Output::Balances { .. } | Output::OpenOrders { .. } | Output::Fees => {
                 self.balances.clear();
                 self.orders.clear();
                 self.fees.clear();
@@ -240,7 +246,10 @@ impl Answers {
                     user,
                     balances: found.then_some(&self.balances[..]),
                 }),
-                Output::OpenOrders => Some(Answer::OpenOrders(&self.orders)),
+                Output::OpenOrders { next_cursor } => Some(Answer::OpenOrders {
+                    orders: &self.orders,
+                    next_cursor,
+                }),
                 Output::Fees => Some(Answer::Fees(&self.fees)),
                 _ => None,
             },

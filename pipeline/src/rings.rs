@@ -10,6 +10,9 @@ use disruptor::{
 };
 use engine::{Command, Name, UserId};
 
+/// Most open orders one page of [`Query::OpenOrders`] holds (and its default).
+pub const OPEN_ORDERS_LIMIT_MAX: u32 = 1_000;
+
 /// A query answered by the business logic in sequence with commands (not
 /// journaled: it changes nothing the engine owns).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -17,9 +20,13 @@ pub enum Query {
     Balances {
         user: UserId,
     },
+    /// One page of `user`'s open orders: order ids above `after`, in
+    /// order_id order, at most `limit` (1 to [`OPEN_ORDERS_LIMIT_MAX`]).
     OpenOrders {
         user: UserId,
         symbol: Option<Name>,
+        after: Option<u64>,
+        limit: u32,
     },
     Fees,
     /// Write a snapshot now; answers its seq and state hash.

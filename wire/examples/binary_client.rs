@@ -153,7 +153,10 @@ fn show(r: &Reply) -> String {
                 .collect();
             format!("balances {} (more: {more})", list.join(", "))
         }
-        ReplyBody::OpenOrders { orders, more } => {
+        ReplyBody::History { part, more } => {
+            format!("history ({} bytes, more: {more})", part.len())
+        }
+        ReplyBody::OpenOrders { orders, more, .. } => {
             format!("open_orders {} (more: {more})", orders.len())
         }
         ReplyBody::Fees { fees, more } => format!("fees {} (more: {more})", fees.len()),

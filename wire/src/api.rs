@@ -37,6 +37,18 @@ pub enum ErrorCode {
     Overloaded,
     /// A stage cannot take inputs now (the journal's disk is full).
     Unavailable,
+    /// History queries: `limit` outside 1 to [`HISTORY_LIMIT_MAX`], or not a number.
+    InvalidLimit,
+    /// A cursor or id that is not a decimal integer 1 to 2^63-1.
+    InvalidCursor,
+    /// `from_ts` after `to_ts`.
+    InvalidRange,
+    /// No such order, or another user's (the same answer for both).
+    UnknownOrder,
+    /// The history store cannot answer now (down, or unreachable).
+    HistoryUnavailable,
+    /// The server runs without a history store (`--history none`).
+    HistoryDisabled,
     /// This node is a standby; [`WireError::primary`] names the primary.
     NotPrimary,
 }
@@ -52,6 +64,12 @@ impl ErrorCode {
             ErrorCode::TooLarge => "too_large",
             ErrorCode::Overloaded => "overloaded",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::InvalidLimit => "invalid_limit",
+            ErrorCode::InvalidCursor => "invalid_cursor",
+            ErrorCode::InvalidRange => "invalid_range",
+            ErrorCode::UnknownOrder => "unknown_order",
+            ErrorCode::HistoryUnavailable => "history_unavailable",
+            ErrorCode::HistoryDisabled => "history_disabled",
             ErrorCode::NotPrimary => "not_primary",
         }
     }
@@ -60,7 +78,13 @@ impl ErrorCode {
     /// which is a bad request like `malformed`.
     pub fn http_status(self) -> u16 {
         match self {
-            ErrorCode::Malformed | ErrorCode::UnknownOp => 400,
+            ErrorCode::Malformed
+            | ErrorCode::UnknownOp
+            | ErrorCode::InvalidLimit
+            | ErrorCode::InvalidCursor
+            | ErrorCode::InvalidRange => 400,
+            ErrorCode::UnknownOrder | ErrorCode::HistoryDisabled => 404,
+            ErrorCode::HistoryUnavailable => 503,
             ErrorCode::Unauthenticated => 401,
             ErrorCode::Forbidden => 403,
             ErrorCode::RateLimited => 429,
@@ -132,15 +156,107 @@ pub enum Op {
     Balances {
         user: Option<UserId>,
     },
+    /// One page of the user's open orders, in order_id order: ids above
+    /// `after_order_id`, at most `limit` (default and most
+    /// [`OPEN_ORDERS_LIMIT_MAX`]); the answer names the next page's cursor.
     OpenOrders {
         symbol: Option<Name>,
+        after_order_id: Option<u64>,
+        limit: Option<u32>,
     },
+    /// A question for the history store (`history.md`).
+    History(HistoryQuery),
     /// Admin: write a snapshot now and answer with its `seq` and `state_hash`.
     Snapshot,
     /// Admin: what the fee account holds.
     Fees,
     Subscribe(Vec<Channel>),
     Unsubscribe(Vec<Channel>),
+}
+
+impl Op {
+    /// The paging checks every codec makes at the edge: `limit` 1 to its
+    /// maximum (`invalid_limit`), cursors and ids 1 to 2^63-1
+    /// (`invalid_cursor`), `from_ts <= to_ts` (`invalid_range`).
+    pub fn check_paging(&self) -> Result<(), (ErrorCode, String)> {
+        let lim = |l: Option<u32>, max: u32| match l {
+            Some(n) if n == 0 || n > max => Err((
+                ErrorCode::InvalidLimit,
+                format!("limit must be an integer 1 to {max}, got {n}"),
+            )),
+            _ => Ok(()),
+        };
+        let cur = |name: &str, c: Option<u64>| match c {
+            Some(n) if n == 0 || n > i64::MAX as u64 => Err((
+                ErrorCode::InvalidCursor,
+                format!("{name}: malformed cursor {n}: expected an id 1 to 2^63-1"),
+            )),
+            _ => Ok(()),
+        };
+        match *self {
+            Op::OpenOrders {
+                after_order_id,
+                limit,
+                ..
+            } => {
+                lim(limit, OPEN_ORDERS_LIMIT_MAX)?;
+                cur("after_order_id", after_order_id)
+            }
+            Op::History(h) => {
+                match h {
+                    HistoryQuery::Order { .. } => {}
+                    HistoryQuery::OrderHistory {
+                        from_ts,
+                        to_ts,
+                        before_order_id,
+                        limit,
+                        ..
+                    } => {
+                        lim(limit, HISTORY_LIMIT_MAX)?;
+                        cur("before_order_id", before_order_id)?;
+                        for t in [from_ts, to_ts].into_iter().flatten() {
+                            if t > i64::MAX as u64 {
+                                return Err((
+                                    ErrorCode::Malformed,
+                                    format!("timestamp {t} too large"),
+                                ));
+                            }
+                        }
+                        if let (Some(a), Some(b)) = (from_ts, to_ts) {
+                            if a > b {
+                                return Err((
+                                    ErrorCode::InvalidRange,
+                                    format!("from_ts ({a}) is after to_ts ({b})"),
+                                ));
+                            }
+                        }
+                    }
+                    HistoryQuery::MyTrades {
+                        from_trade_id,
+                        limit,
+                        ..
+                    } => {
+                        lim(limit, HISTORY_LIMIT_MAX)?;
+                        cur("from_trade_id", from_trade_id)?;
+                    }
+                    HistoryQuery::Transfers { after_seq, limit } => {
+                        lim(limit, HISTORY_LIMIT_MAX)?;
+                        cur("after_seq", after_seq)?;
+                    }
+                    HistoryQuery::Executions {
+                        before_trade_id,
+                        limit,
+                        ..
+                    } => {
+                        lim(limit, HISTORY_LIMIT_MAX)?;
+                        cur("before_trade_id", before_trade_id)?;
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Who may send an op.
@@ -163,6 +279,7 @@ impl Op {
             Op::Admin(k) => k.op_name(),
             Op::Balances { .. } => "balances",
             Op::OpenOrders { .. } => "open_orders",
+            Op::History(h) => h.name(),
             Op::Snapshot => "snapshot",
             Op::Fees => "fees",
             Op::Subscribe(_) => "subscribe",
@@ -172,11 +289,87 @@ impl Op {
 
     pub fn access(&self) -> Access {
         match self {
-            Op::Login { .. } | Op::Subscribe(_) | Op::Unsubscribe(_) => Access::Public,
+            Op::Login { .. }
+            | Op::Subscribe(_)
+            | Op::Unsubscribe(_)
+            | Op::History(HistoryQuery::Executions { .. }) => Access::Public,
+            Op::History(_) => Access::LoggedIn,
             Op::Trader(_) | Op::Balances { user: None } | Op::OpenOrders { .. } => Access::LoggedIn,
             Op::Admin(_) | Op::Snapshot | Op::Fees | Op::Balances { user: Some(_) } => {
                 Access::Admin
             }
+        }
+    }
+}
+
+/// Most rows one history page holds; `limit` defaults to [`HISTORY_LIMIT_DEFAULT`].
+pub const HISTORY_LIMIT_MAX: u32 = 1_000;
+pub const HISTORY_LIMIT_DEFAULT: u32 = 100;
+/// Most open orders one `open_orders` page holds, and its default `limit`.
+pub const OPEN_ORDERS_LIMIT_MAX: u32 = 1_000;
+
+/// Which order `order` asks about.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum OrderLookup {
+    Id(u64),
+    /// The caller's newest order with this client order id.
+    Client(ClOrdId),
+}
+
+/// The history queries (`history.md`, "What the history serves"). Each is
+/// the caller's own data unless the caller is the admin; every limit and
+/// cursor here passed the edge checks (limit 1 to [`HISTORY_LIMIT_MAX`],
+/// ids 1 to 2^63-1, `from_ts <= to_ts`). `None` limits take the default.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum HistoryQuery {
+    /// One order in any state.
+    Order { key: OrderLookup },
+    /// Closed orders, newest first; `before_order_id` is the cursor.
+    OrderHistory {
+        symbol: Option<Name>,
+        from_ts: Option<u64>,
+        to_ts: Option<u64>,
+        before_order_id: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// Own fills, oldest first from `from_trade_id` (inclusive).
+    MyTrades {
+        symbol: Option<Name>,
+        from_trade_id: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// Own deposits and withdrawals, oldest first after input `after_seq`.
+    Transfers {
+        after_seq: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// Public trades of a symbol, newest first before `before_trade_id`.
+    Executions {
+        symbol: Name,
+        before_trade_id: Option<u64>,
+        limit: Option<u32>,
+    },
+}
+
+impl HistoryQuery {
+    pub fn name(&self) -> &'static str {
+        match self {
+            HistoryQuery::Order { .. } => "order",
+            HistoryQuery::OrderHistory { .. } => "order_history",
+            HistoryQuery::MyTrades { .. } => "my_trades",
+            HistoryQuery::Transfers { .. } => "transfers",
+            HistoryQuery::Executions { .. } => "executions",
+        }
+    }
+
+    /// The page size asked for, or the default.
+    pub fn limit(&self) -> u32 {
+        match *self {
+            HistoryQuery::Order { .. } => 1,
+            HistoryQuery::OrderHistory { limit, .. }
+            | HistoryQuery::MyTrades { limit, .. }
+            | HistoryQuery::Transfers { limit, .. }
+            | HistoryQuery::Executions { limit, .. } => limit.unwrap_or(HISTORY_LIMIT_DEFAULT),
         }
     }
 }

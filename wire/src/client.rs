@@ -13,9 +13,10 @@
 //! [`FRAME_BYTES_MAX`]); interpret replies beyond decoding them (what a
 //! report means is the caller's business); keep the API key after sending it.
 
-use crate::api::{ErrorCode, Op, PlaceOrder, Request, TraderOp, WireError};
+use crate::api::{ErrorCode, HistoryQuery, Op, PlaceOrder, Request, TraderOp, WireError};
 use crate::binary::{
-    decode_reply, encode_login, encode_request, EncodeError, Reply, ReplyBody, FRAME_BYTES_MAX,
+    decode_reply, encode_login, encode_request, EncodeError, Execution, Reply, ReplyBody,
+    FRAME_BYTES_MAX,
 };
 use engine::{Fixed, Name, OrderType, Role, Side, Stp, Tif, UserId};
 use std::collections::VecDeque;
@@ -197,6 +198,76 @@ impl Client {
     /// reports carry it.
     pub fn place(&mut self, order: PlaceOrder) -> Result<u64, ClientError> {
         self.request(Op::Trader(TraderOp::Place(order)))
+    }
+
+    /// Asks one page of open orders and waits for all of it: the orders and
+    /// the next page's `after_order_id` (`None`: this was the last page).
+    /// Anything else that arrives meanwhile is kept for [`Client::recv`].
+    pub fn open_orders_page(
+        &mut self,
+        symbol: Option<Name>,
+        after_order_id: Option<u64>,
+        limit: Option<u32>,
+    ) -> Result<(Vec<Execution>, Option<u64>), ClientError> {
+        let req_id = self.request(Op::OpenOrders {
+            symbol,
+            after_order_id,
+            limit,
+        })?;
+        let mut all = Vec::new();
+        loop {
+            let reply = self.read_reply(None)?.ok_or(ClientError::Closed)?;
+            if reply.req_id == Some(req_id) {
+                match reply.body {
+                    ReplyBody::OpenOrders {
+                        orders,
+                        next_cursor,
+                        more,
+                    } => {
+                        all.extend(orders);
+                        if !more {
+                            return Ok((all, next_cursor));
+                        }
+                        continue;
+                    }
+                    ReplyBody::Error { code, message } => {
+                        return Err(ClientError::Refused { code, message })
+                    }
+                    _ => {}
+                }
+            }
+            self.pending.push_back(reply);
+        }
+    }
+
+    /// Asks a history query and waits for its whole answer: the JSON
+    /// document the WebSocket API answers with (`{"type":"order_history",
+    /// "orders":[...],"next_cursor":...}` and so on), or
+    /// [`ClientError::Refused`] with the server's error (`unknown_order`,
+    /// `invalid_limit`, `history_unavailable`, ...). Anything else that
+    /// arrives meanwhile is kept for [`Client::recv`].
+    pub fn history(&mut self, query: HistoryQuery) -> Result<String, ClientError> {
+        let req_id = self.request(Op::History(query))?;
+        let mut doc = String::new();
+        loop {
+            let reply = self.read_reply(None)?.ok_or(ClientError::Closed)?;
+            if reply.req_id == Some(req_id) {
+                match reply.body {
+                    ReplyBody::History { part, more } => {
+                        doc.push_str(&part);
+                        if !more {
+                            return Ok(doc);
+                        }
+                        continue;
+                    }
+                    ReplyBody::Error { code, message } => {
+                        return Err(ClientError::Refused { code, message })
+                    }
+                    _ => {}
+                }
+            }
+            self.pending.push_back(reply);
+        }
     }
 
     /// The next reply, waiting as long as it takes.

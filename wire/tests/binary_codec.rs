@@ -17,9 +17,9 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 use wire::binary::{
     decode_frame, decode_reply, encode_balances_bin, encode_error_bin, encode_event_bin,
-    encode_fees_bin, encode_login, encode_login_ok_bin, encode_open_orders_bin, encode_request,
-    encode_snapshot_ok_bin, msg, BalanceEntry, Execution, FeeEntry, FrameError, Reply, ReplyBody,
-    Target, TradeFill, FRAME_BYTES_MAX,
+    encode_fees_bin, encode_history_bin, encode_login, encode_login_ok_bin, encode_open_orders_bin,
+    encode_request, encode_snapshot_ok_bin, msg, BalanceEntry, Execution, FeeEntry, FrameError,
+    Reply, ReplyBody, Target, TradeFill, FRAME_BYTES_MAX,
 };
 use wire::client::{limit_order, Client, ClientError};
 use wire::json::{
@@ -699,11 +699,11 @@ fn reply_pairs() -> Vec<(Vec<u8>, String)> {
         encode_balances(None, &[], &d, None, s)
     });
     pair(
-        &|b| encode_open_orders_bin(&reports(), &d, Some(4), b),
-        &|s| encode_open_orders(&reports(), &d, Some(4), s),
+        &|b| encode_open_orders_bin(&reports(), Some(42), &d, Some(4), b),
+        &|s| encode_open_orders(&reports(), Some(42), &d, Some(4), s),
     );
-    pair(&|b| encode_open_orders_bin(&[], &d, None, b), &|s| {
-        encode_open_orders(&[], &d, None, s)
+    pair(&|b| encode_open_orders_bin(&[], None, &d, None, b), &|s| {
+        encode_open_orders(&[], None, &d, None, s)
     });
     pair(&|b| encode_fees_bin(&fees(), &d, Some(5), b), &|s| {
         encode_fees(&fees(), &d, Some(5), s)
@@ -791,6 +791,8 @@ fn exec_json(e: &Execution, req_id: Option<u64>) -> Value {
 fn reply_json(r: &Reply) -> Value {
     let mut v = match &r.body {
         ReplyBody::Execution(e) => return exec_json(e, r.req_id),
+        // The JSON document itself (whole when not `more`).
+        ReplyBody::History { part, .. } => return serde_json::from_str(part).unwrap(),
         ReplyBody::Login { user, role } => {
             json!({"type":"login","ok":true,"user":user,"role":role.as_str()})
         }
@@ -853,10 +855,14 @@ fn reply_json(r: &Reply) -> Value {
             }
             v
         }
-        ReplyBody::OpenOrders { orders, more } => {
+        ReplyBody::OpenOrders {
+            orders,
+            more,
+            next_cursor,
+        } => {
             assert!(!more);
             let list: Vec<Value> = orders.iter().map(|e| exec_json(e, None)).collect();
-            json!({"type":"open_orders","orders":list})
+            json!({"type":"open_orders","orders":list,"next_cursor":next_cursor})
         }
         ReplyBody::Fees { fees, more } => {
             assert!(!more);
@@ -1021,7 +1027,7 @@ fn long_open_order_lists_span_frames_that_join_up() {
         })
         .collect();
     let mut b = Vec::new();
-    encode_open_orders_bin(&orders, &directory(), Some(8), &mut b);
+    encode_open_orders_bin(&orders, Some(99), &directory(), Some(8), &mut b);
     let (mut at, mut got, mut frames) = (0, Vec::new(), 0);
     loop {
         let (r, n) = decode_reply(&b[at..]).unwrap().unwrap();
@@ -1029,9 +1035,15 @@ fn long_open_order_lists_span_frames_that_join_up() {
         assert_eq!(r.req_id, Some(8));
         at += n;
         frames += 1;
-        let ReplyBody::OpenOrders { orders, more } = r.body else {
+        let ReplyBody::OpenOrders {
+            orders,
+            more,
+            next_cursor,
+        } = r.body
+        else {
             panic!("{r:?}")
         };
+        assert_eq!(next_cursor, Some(99), "every frame carries the cursor");
         got.extend(orders);
         if !more {
             break;
@@ -1492,4 +1504,127 @@ fn admin_ops_travel_whole() {
     }
     drop(client);
     server.join().unwrap();
+}
+
+#[test]
+fn history_queries_round_trip_and_answers_split_over_frames() {
+    use wire::{HistoryQuery, OrderLookup};
+    let qs = [
+        HistoryQuery::Order {
+            key: OrderLookup::Id(5),
+        },
+        HistoryQuery::Order {
+            key: OrderLookup::Client(ClOrdId::new("c-9").unwrap()),
+        },
+        HistoryQuery::OrderHistory {
+            symbol: Some(Name::new("BTC-USD").unwrap()),
+            from_ts: Some(1),
+            to_ts: Some(2),
+            before_order_id: Some(3),
+            limit: Some(4),
+        },
+        HistoryQuery::OrderHistory {
+            symbol: None,
+            from_ts: None,
+            to_ts: None,
+            before_order_id: None,
+            limit: None,
+        },
+        HistoryQuery::MyTrades {
+            symbol: None,
+            from_trade_id: Some(8),
+            limit: Some(1000),
+        },
+        HistoryQuery::Transfers {
+            after_seq: Some(11),
+            limit: None,
+        },
+        HistoryQuery::Executions {
+            symbol: Name::new("ETH-USD").unwrap(),
+            before_trade_id: Some(77),
+            limit: Some(10),
+        },
+    ];
+    for q in qs {
+        let req = Request {
+            req_id: Some(3),
+            op: Op::History(q),
+        };
+        let mut b = Vec::new();
+        encode_request(&req, &mut b).unwrap();
+        let (back, n) = decode_frame(&b).unwrap().unwrap();
+        assert_eq!((back, n), (req, b.len()));
+    }
+    // Paging: the tail is optional; a bad limit or range has its own code.
+    for (op, code) in [
+        (
+            Op::OpenOrders {
+                symbol: None,
+                after_order_id: None,
+                limit: Some(1001),
+            },
+            ErrorCode::InvalidLimit,
+        ),
+        (
+            Op::History(HistoryQuery::OrderHistory {
+                symbol: None,
+                from_ts: Some(9),
+                to_ts: Some(2),
+                before_order_id: None,
+                limit: None,
+            }),
+            ErrorCode::InvalidRange,
+        ),
+        (
+            Op::History(HistoryQuery::Transfers {
+                after_seq: Some(u64::MAX),
+                limit: None,
+            }),
+            ErrorCode::InvalidCursor,
+        ),
+    ] {
+        let mut b = Vec::new();
+        encode_request(
+            &Request {
+                req_id: Some(1),
+                op,
+            },
+            &mut b,
+        )
+        .unwrap();
+        let e = decode_frame(&b).unwrap_err();
+        assert_eq!((e.error.code, e.skip), (code, Some(b.len())));
+    }
+    let paged = Request {
+        req_id: None,
+        op: Op::OpenOrders {
+            symbol: None,
+            after_order_id: Some(5),
+            limit: Some(7),
+        },
+    };
+    let mut b = Vec::new();
+    encode_request(&paged, &mut b).unwrap();
+    assert_eq!(decode_frame(&b).unwrap().unwrap().0, paged);
+    // A long answer (multi-byte characters at the cuts) comes back whole.
+    let doc = format!("{{\"type\":\"transfers\",\"x\":\"{}\"}}", "é€".repeat(5000));
+    let mut b = Vec::new();
+    encode_history_bin(&doc, Some(9), &mut b);
+    let (mut at, mut got, mut frames) = (0, String::new(), 0);
+    loop {
+        let (r, n) = decode_reply(&b[at..]).unwrap().unwrap();
+        assert!(n <= FRAME_BYTES_MAX);
+        assert_eq!(r.req_id, Some(9));
+        at += n;
+        frames += 1;
+        let ReplyBody::History { part, more } = r.body else {
+            panic!("{r:?}")
+        };
+        got.push_str(&part);
+        if !more {
+            break;
+        }
+    }
+    assert_eq!((at, got.as_str()), (b.len(), doc.as_str()));
+    assert!(frames > 5, "{frames}");
 }

@@ -89,6 +89,55 @@ impl Engine {
         }
         v
     }
+    /// One page of the user's open orders: those with an `order_id` above
+    /// `after` (all when `None`), in order_id order, at most `limit`, and
+    /// whether more follow. Starts at the cursor's own order when it is
+    /// still open (no walk over the orders before it).
+    pub fn open_orders_page(
+        &self,
+        user: UserId,
+        symbol: Option<SymbolId>,
+        after: Option<OrderId>,
+        limit: usize,
+    ) -> (Vec<ExecReport>, bool) {
+        let Some(acct) = self.user_idx.get(user) else {
+            return (Vec::new(), false);
+        };
+        let st = Stamp {
+            seq: self.last_seq,
+            ts_ns: self.last_ts,
+        };
+        let mut cur = self.accounts[acct as usize].first;
+        if let Some(a) = after {
+            let listed = self
+                .books
+                .iter()
+                .find_map(|b| b.by_id.get(a))
+                .filter(|&i| self.orders[i as usize].acct == acct);
+            cur = match listed {
+                Some(i) => self.orders[i as usize].unext,
+                None => {
+                    // The cursor's order closed: walk the list past it.
+                    while cur != NIL && self.orders[cur as usize].id <= a {
+                        cur = self.orders[cur as usize].unext;
+                    }
+                    cur
+                }
+            };
+        }
+        let mut v = Vec::with_capacity(limit.min(1024));
+        while cur != NIL {
+            let o = &self.orders[cur as usize];
+            if symbol.is_none_or(|s| s == o.symbol) {
+                if v.len() == limit {
+                    return (v, true);
+                }
+                v.push(self.report(st, cur, ExecType::New, None, None));
+            }
+            cur = o.unext;
+        }
+        (v, false)
+    }
     /// The L2 book of a symbol to `depth` levels a side (empty for an unknown symbol).
     pub fn book(&self, symbol: SymbolId, depth: usize) -> L2Book {
         match self.books.get(symbol.0 as usize) {

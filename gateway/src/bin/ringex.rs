@@ -233,10 +233,11 @@ fn run(args: Args) -> Result<(), String> {
         md,
     );
     let poll = mio::Poll::new().map_err(|e| e.to_string())?;
-    let waker = (!placement.gateway_idle.spins_forever())
+    let waker: Option<Arc<dyn pipeline::Waker>> = (!placement.gateway_idle.spins_forever())
         .then(|| gateway::net::PollWaker::new(&poll))
         .transpose()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .map(|w| Arc::new(w) as Arc<dyn pipeline::Waker>);
     let shared = Arc::new(Shared::default());
     let pcfg = PipelineConfig {
         inbound_size: cfg.pipeline.inbound_size.next_power_of_two(),
@@ -247,20 +248,34 @@ fn run(args: Args) -> Result<(), String> {
         data_dir: cfg.data_dir.clone(),
         snapshots_keep: cfg.snapshots_keep,
         batch: cfg.pipeline.batch,
-        waker: waker.map(|w| Arc::new(w) as Arc<dyn pipeline::Waker>),
+        waker: waker.clone(),
         publish_inputs: store.is_some(),
     };
-    let feed = store.map(|store| {
-        let backend = store.backend();
-        let mut wc = history::WriterConfig::new(&cfg.data_dir);
-        wc.start_seq = Some(rec.last_seq);
-        let writer = history::Writer::spawn_from(store, wc, history_engine);
-        router.set_history(gateway::router::HistoryInfo {
-            backend,
-            stats: writer.stats().clone(),
-        });
-        history::Feed::new(writer)
-    });
+    let mut queries = None;
+    let feed = match store {
+        Some(store) => {
+            let backend = store.backend();
+            let mut wc = history::WriterConfig::new(&cfg.data_dir);
+            wc.start_seq = Some(rec.last_seq);
+            let writer = history::Writer::spawn_from(store, wc, history_engine);
+            router.set_history(gateway::router::HistoryInfo {
+                backend,
+                stats: writer.stats().clone(),
+            });
+            // The query worker's own connection to the same store.
+            let url = history_url.clone().expect("a store has a url");
+            queries = Some(
+                gateway::history_queries::QueryWorker::spawn(
+                    Box::new(move || history::open(&url)),
+                    Some(writer.stats().clone()),
+                    waker.clone(),
+                )
+                .map_err(|e| format!("history query worker: {e}"))?,
+            );
+            Some(history::Feed::new(writer))
+        }
+        None => None,
+    };
     let (gate, node) = match (&cfg.replication, repl_link) {
         (Some(r), Some(link)) => {
             let stats = Arc::new(replication::Stats::default());
@@ -305,6 +320,7 @@ fn run(args: Args) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     net.history = feed;
+    net.history_queries = queries;
     net.replica = node.as_ref().map(gateway::net::Replica::new);
     if let Some(&core) = placement.pin_cores.first() {
         if !core_affinity::set_for_current(core_affinity::CoreId { id: core }) {

@@ -20,11 +20,13 @@
 //!   so logins and decimal formatting agree with the engine.
 //!
 //! Submodules: [`feed`] (market-data subscriptions and fan-out), [`rest`]
-//! (the HTTP routes).
+//! (the HTTP routes), [`history`] (history queries, answered by the query
+//! worker off the loop).
 //!
 //! Must never: touch a socket, block, or hold business state of its own.
 
 mod feed;
+mod history;
 mod rest;
 
 use crate::http;
@@ -156,13 +158,15 @@ pub struct Router {
         std::sync::Arc<replication::NodeView>,
         std::sync::Arc<replication::Stats>,
     )>,
+    /// History queries waiting to be handed to the query worker.
+    history_asks: Vec<crate::history_queries::Ask>,
 }
 
 /// What the router shows of the history store (`/healthz`, `/metrics`).
 #[derive(Clone)]
 pub struct HistoryInfo {
     pub backend: &'static str,
-    pub stats: std::sync::Arc<history::Stats>,
+    pub stats: std::sync::Arc<::history::Stats>,
 }
 
 impl HistoryInfo {
@@ -246,6 +250,7 @@ impl Router {
             standby: None,
             history: None,
             replication: None,
+            history_asks: Vec::new(),
             dir,
             keys: users.into_iter().map(|u| (u.key_hash, u)).collect(),
             admin_key,
@@ -322,10 +327,7 @@ impl Router {
         }
     }
 
-    /// Publishes what no request waits for (cancel-on-disconnect first),
-    /// in order, until the ring is full; the rest waits for the next cycle.
-    /// Told once per loop cycle whether this node takes order entry
-    /// (`None`: it does) or is a standby (with the primary's address).
+    /// A replicated node's role, epoch and figures, for `/healthz`.
     pub fn set_replication(
         &mut self,
         view: std::sync::Arc<replication::NodeView>,
@@ -334,6 +336,8 @@ impl Router {
         self.replication = Some((view, stats));
     }
 
+    /// Told once per loop cycle whether this node takes order entry
+    /// (`None`: it does) or is a standby (with the primary's address).
     pub fn set_standby(&mut self, standby: Option<Option<String>>) {
         self.standby = standby;
     }
@@ -345,7 +349,7 @@ impl Router {
         self.last_ts = self.last_ts.max(cmd.ts_ns);
     }
 
-    /// Told once per loop cycle whether the pipeline takes inputs.
+    /// The history store's figures for `/healthz` and `/metrics`.
     pub fn set_history(&mut self, info: HistoryInfo) {
         self.history = Some(info);
     }
@@ -354,6 +358,7 @@ impl Router {
         self.history.as_ref()
     }
 
+    /// Told once per loop cycle whether the pipeline takes inputs.
     pub fn set_intake_stopped(&mut self, stopped: bool) {
         self.intake_stopped = stopped;
     }
@@ -362,6 +367,8 @@ impl Router {
         self.intake_stopped
     }
 
+    /// Publishes what no request waits for (cancel-on-disconnect first),
+    /// in order, until the ring is full; the rest waits for the next cycle.
     pub fn publish_deferred(
         &mut self,
         now_ns: u64,
@@ -544,7 +551,17 @@ impl Router {
             Op::Balances { user: u } => publish(query(Query::Balances {
                 user: u.unwrap_or(user),
             })),
-            Op::OpenOrders { symbol } => publish(query(Query::OpenOrders { user, symbol })),
+            Op::OpenOrders {
+                symbol,
+                after_order_id,
+                limit,
+            } => publish(query(Query::OpenOrders {
+                user,
+                symbol,
+                after: after_order_id,
+                limit: limit.unwrap_or(pipeline::OPEN_ORDERS_LIMIT_MAX),
+            })),
+            Op::History(q) => return self.history_ask(sid, req_id, q),
             Op::Fees => publish(query(Query::Fees)),
             Op::Snapshot => publish(query(Query::Snapshot)),
             Op::Subscribe(chs) => return self.subscribe(sid, &chs, true, req_id),
@@ -704,7 +721,7 @@ impl Router {
             }
             Output::Balances { .. }
             | Output::Balance { .. }
-            | Output::OpenOrders
+            | Output::OpenOrders { .. }
             | Output::OpenOrder(_)
             | Output::Fees
             | Output::Fee { .. }
@@ -838,10 +855,13 @@ impl Router {
                     ),
                 }
             }
-            Answer::OpenOrders(v) => self.push_reply(
+            Answer::OpenOrders {
+                orders,
+                next_cursor,
+            } => self.push_reply(
                 sid,
-                |dir, out| json::encode_open_orders(v, dir, rid, out),
-                |dir, out| binary::encode_open_orders_bin(v, dir, rid, out),
+                |dir, out| json::encode_open_orders(orders, next_cursor, dir, rid, out),
+                |dir, out| binary::encode_open_orders_bin(orders, next_cursor, dir, rid, out),
             ),
             Answer::Fees(f) => self.push_reply(
                 sid,

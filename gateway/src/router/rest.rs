@@ -188,6 +188,9 @@ impl Router {
             }
             _ => {}
         }
+        if self.history_http(sid, req, now_ns) {
+            return;
+        }
         if req.method == "GET" && path.starts_with("/api/v1/") {
             if let Some((status, body)) = self.market_data_http(path, &req.query) {
                 return respond(self, status, "application/json", &body);
@@ -243,10 +246,10 @@ impl Router {
         let decoded = match (req.method.as_str(), path) {
             ("POST", "/v1/order") => json::decode_request_as(text, "place"),
             ("POST", "/v1/order/cancel") => json::decode_request_as(text, "cancel"),
-            ("GET", "/v1/orders") => Ok(Request {
-                req_id: None,
-                op: Op::OpenOrders { symbol: None },
-            }),
+            ("GET", "/v1/orders") => json::decode_request_as(
+                &serde_json::Value::Object(super::history::query_json(&req.query)).to_string(),
+                "open_orders",
+            ),
             ("GET", "/v1/balances") => Ok(Request {
                 req_id: None,
                 op: Op::Balances { user: None },

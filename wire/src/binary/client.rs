@@ -2,10 +2,10 @@
 //! [`encode_login`]), reply frames in ([`decode_reply`]).
 
 use super::*;
-use crate::api::{ErrorCode, Op, Request, TraderOp, API_KEY_BYTES_MAX};
+use crate::api::{ErrorCode, HistoryQuery, Op, OrderLookup, Request, TraderOp, API_KEY_BYTES_MAX};
 use engine::{
-    AdminOp, CommandKind, ExecType, Fixed, Liquidity, OrderId, OrderStatus, OrderType, Reason,
-    RejectOp, Role, Seq, Side, Tif, TradeId, UserId,
+    AdminOp, CommandKind, ExecType, Fixed, Liquidity, Name, OrderId, OrderStatus, OrderType,
+    Reason, RejectOp, Role, Seq, Side, Tif, TradeId, UserId,
 };
 
 // ---------------------------------------------------------------------------
@@ -47,6 +47,13 @@ pub fn encode_request(req: &Request, out: &mut Vec<u8>) -> Result<(), EncodeErro
         Op::Trader(TraderOp::CancelAll { .. }) => msg::CANCEL_ALL,
         Op::Balances { .. } => msg::BALANCES,
         Op::OpenOrders { .. } => msg::OPEN_ORDERS,
+        Op::History(h) => match h {
+            HistoryQuery::Order { .. } => msg::ORDER,
+            HistoryQuery::OrderHistory { .. } => msg::ORDER_HISTORY,
+            HistoryQuery::MyTrades { .. } => msg::MY_TRADES,
+            HistoryQuery::Transfers { .. } => msg::TRANSFERS,
+            HistoryQuery::Executions { .. } => msg::EXECUTIONS,
+        },
         Op::Fees => msg::FEES,
         Op::Snapshot => msg::SNAPSHOT,
         Op::Admin(k) => match k {
@@ -95,9 +102,21 @@ pub fn encode_request(req: &Request, out: &mut Vec<u8>) -> Result<(), EncodeErro
             put_str8(out, symbol.as_str());
             put_str8(out, target_clid(target));
         }
-        Op::Trader(TraderOp::CancelAll { symbol }) | Op::OpenOrders { symbol } => {
+        Op::Trader(TraderOp::CancelAll { symbol }) => {
             put_str8(out, symbol.as_ref().map_or("", |s| s.as_str()));
         }
+        Op::OpenOrders {
+            symbol,
+            after_order_id,
+            limit,
+        } => {
+            put_str8(out, symbol.as_ref().map_or("", |s| s.as_str()));
+            if after_order_id.is_some() || limit.is_some() {
+                put_u64(out, after_order_id.unwrap_or(0));
+                put_u16(out, limit16(*limit));
+            }
+        }
+        Op::History(h) => put_history(out, h),
         Op::Balances { user } => {
             put_bool(out, user.is_some());
             put_u64(out, user.unwrap_or(0));
@@ -161,6 +180,65 @@ pub fn encode_request(req: &Request, out: &mut Vec<u8>) -> Result<(), EncodeErro
     Ok(())
 }
 
+/// A limit as the `u16` field carries it (0: the default; anything larger
+/// than a `u16` becomes one the server refuses as `invalid_limit`).
+fn limit16(l: Option<u32>) -> u16 {
+    l.map_or(0, |n| u16::try_from(n).unwrap_or(u16::MAX))
+}
+
+fn put_history(out: &mut Vec<u8>, h: &HistoryQuery) {
+    let name = |s: &Option<Name>| s.map_or(String::new(), |s| s.as_str().to_string());
+    match h {
+        HistoryQuery::Order { key } => match key {
+            OrderLookup::Id(id) => {
+                put_u8(out, 0);
+                put_u64(out, *id);
+                put_str8(out, "");
+            }
+            OrderLookup::Client(c) => {
+                put_u8(out, 1);
+                put_u64(out, 0);
+                put_str8(out, c.as_str());
+            }
+        },
+        HistoryQuery::OrderHistory {
+            symbol,
+            from_ts,
+            to_ts,
+            before_order_id,
+            limit,
+        } => {
+            put_u64(out, from_ts.unwrap_or(0));
+            put_u64(out, to_ts.unwrap_or(0));
+            put_u64(out, before_order_id.unwrap_or(0));
+            put_u16(out, limit16(*limit));
+            put_str8(out, &name(symbol));
+        }
+        HistoryQuery::MyTrades {
+            symbol,
+            from_trade_id,
+            limit,
+        } => {
+            put_u64(out, from_trade_id.unwrap_or(0));
+            put_u16(out, limit16(*limit));
+            put_str8(out, &name(symbol));
+        }
+        HistoryQuery::Transfers { after_seq, limit } => {
+            put_u64(out, after_seq.unwrap_or(0));
+            put_u16(out, limit16(*limit));
+        }
+        HistoryQuery::Executions {
+            symbol,
+            before_trade_id,
+            limit,
+        } => {
+            put_u64(out, before_trade_id.unwrap_or(0));
+            put_u16(out, limit16(*limit));
+            put_str8(out, symbol.as_str());
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Replies: decoding (client side)
 // ---------------------------------------------------------------------------
@@ -213,9 +291,16 @@ pub enum ReplyBody {
         balances: Vec<BalanceEntry>,
         more: bool,
     },
-    /// One frame of an open orders reply.
+    /// One frame of an open orders reply (one page); `next_cursor`: the
+    /// `after_order_id` of the next page, `None` on the last page.
     OpenOrders {
         orders: Vec<Execution>,
+        next_cursor: Option<u64>,
+        more: bool,
+    },
+    /// One part of a history answer's JSON document; `more`: another follows.
+    History {
+        part: String,
         more: bool,
     },
     /// One frame of a fees reply.
@@ -332,8 +417,19 @@ pub fn decode_reply(buf: &[u8]) -> Result<Option<(Reply, usize)>, FrameError> {
         })(),
         msg::BALANCES_REPLY => get_balances(&mut rd, more),
         msg::OPEN_ORDERS_REPLY => (|| {
+            let next_cursor = rd.u64("next_cursor")?;
             let orders = get_list(&mut rd, 128 + 3, get_exec)?;
-            Ok(ReplyBody::OpenOrders { orders, more })
+            Ok(ReplyBody::OpenOrders {
+                orders,
+                next_cursor: (next_cursor != 0).then_some(next_cursor),
+                more,
+            })
+        })(),
+        msg::HISTORY_REPLY => (|| {
+            Ok(ReplyBody::History {
+                part: rd.str16("part")?.to_owned(),
+                more,
+            })
         })(),
         msg::FEES_REPLY => (|| {
             let fees = get_list(&mut rd, 9 + 1, |rd| {
@@ -357,7 +453,7 @@ pub fn decode_reply(buf: &[u8]) -> Result<Option<(Reply, usize)>, FrameError> {
     let body = body.and_then(|b| rd.end().map(|()| b)).map_err(fail)?;
     let is_list = matches!(
         f.ty,
-        msg::BALANCES_REPLY | msg::OPEN_ORDERS_REPLY | msg::FEES_REPLY
+        msg::BALANCES_REPLY | msg::OPEN_ORDERS_REPLY | msg::FEES_REPLY | msg::HISTORY_REPLY
     );
     if more && !is_list {
         return Err(fail("the more flag is for list replies".into()));

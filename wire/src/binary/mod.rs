@@ -39,6 +39,15 @@
 //!   sending the hash instead would turn the stored hash into a password).
 //!   Since a decoded [`Request`] keeps only the hash, the client encodes a
 //!   login with [`encode_login`], not [`encode_request`].
+//! - `open_orders` takes an optional paging tail (`after_order_id`, `limit`;
+//!   0 for "none"/"default"); without it, it is the first page. Each frame of
+//!   its reply carries the next page's cursor (0: the last page).
+//! - History queries (`order`, `order_history`, `my_trades`, `transfers`,
+//!   `executions`) have fixed request layouts (0 for an absent id, bound or
+//!   limit); their answer is the JSON API's answer document, UTF-8, split
+//!   over `history_reply` frames (all but the last flagged more): the rows
+//!   of a store are not the engine's reports, and one shape for both codecs
+//!   keeps them equal by construction.
 
 mod client;
 mod server;
@@ -92,6 +101,11 @@ pub mod msg {
     pub const WITHDRAW: u8 = 0x14;
     pub const HALT: u8 = 0x15;
     pub const RESUME: u8 = 0x16;
+    pub const ORDER: u8 = 0x17;
+    pub const ORDER_HISTORY: u8 = 0x18;
+    pub const MY_TRADES: u8 = 0x19;
+    pub const TRANSFERS: u8 = 0x1A;
+    pub const EXECUTIONS: u8 = 0x1B;
     // Server to client.
     pub const LOGIN_OK: u8 = 0x81;
     pub const EXECUTION: u8 = 0x82;
@@ -102,6 +116,7 @@ pub mod msg {
     pub const BALANCES_REPLY: u8 = 0x87;
     pub const OPEN_ORDERS_REPLY: u8 = 0x88;
     pub const FEES_REPLY: u8 = 0x89;
+    pub const HISTORY_REPLY: u8 = 0x8A;
     pub const ERROR: u8 = 0x8F;
 }
 
@@ -300,7 +315,13 @@ wire_enum!(error_code_code, error_code_of, ALL_ERROR_CODES, ErrorCode {
     TooLarge = 5,
     Overloaded = 6,
     Unavailable = 7,
-    NotPrimary = 8,
+    InvalidLimit = 8,
+    InvalidCursor = 9,
+    InvalidRange = 10,
+    UnknownOrder = 11,
+    HistoryUnavailable = 12,
+    HistoryDisabled = 13,
+    NotPrimary = 14,
 });
 
 pub(crate) fn opt_reason_code(r: Option<Reason>) -> u8 {

@@ -2,7 +2,10 @@
 //! reports and query replies out.
 
 use super::*;
-use crate::api::{ErrorCode, Op, PlaceOrder, Request, TraderOp, WireError, API_KEY_BYTES_MAX};
+use crate::api::{
+    ErrorCode, HistoryQuery, Op, OrderLookup, PlaceOrder, Request, TraderOp, WireError,
+    API_KEY_BYTES_MAX,
+};
 use crate::dir::{asset_name, asset_scale};
 use crate::json::avg_price;
 use engine::{
@@ -41,9 +44,45 @@ pub fn decode_frame(buf: &[u8]) -> Result<Option<(Request, usize)>, FrameError> 
             .opt_name("symbol")
             .map(|symbol| Op::Trader(TraderOp::CancelAll { symbol })),
         msg::BALANCES => balances(&mut rd),
-        msg::OPEN_ORDERS => rd
-            .opt_name("symbol")
-            .map(|symbol| Op::OpenOrders { symbol }),
+        msg::OPEN_ORDERS => open_orders(&mut rd),
+        msg::ORDER => order(&mut rd),
+        msg::ORDER_HISTORY => (|| {
+            let from_ts = nz(rd.u64("from_ts")?);
+            let to_ts = nz(rd.u64("to_ts")?);
+            let before_order_id = nz(rd.u64("before_order_id")?);
+            let limit = nz16(rd.u16("limit")?);
+            Ok(Op::History(HistoryQuery::OrderHistory {
+                symbol: rd.opt_name("symbol")?,
+                from_ts,
+                to_ts,
+                before_order_id,
+                limit,
+            }))
+        })(),
+        msg::MY_TRADES => (|| {
+            let from_trade_id = nz(rd.u64("from_trade_id")?);
+            let limit = nz16(rd.u16("limit")?);
+            Ok(Op::History(HistoryQuery::MyTrades {
+                symbol: rd.opt_name("symbol")?,
+                from_trade_id,
+                limit,
+            }))
+        })(),
+        msg::TRANSFERS => (|| {
+            Ok(Op::History(HistoryQuery::Transfers {
+                after_seq: nz(rd.u64("after_seq")?),
+                limit: nz16(rd.u16("limit")?),
+            }))
+        })(),
+        msg::EXECUTIONS => (|| {
+            let before_trade_id = nz(rd.u64("before_trade_id")?);
+            let limit = nz16(rd.u16("limit")?);
+            Ok(Op::History(HistoryQuery::Executions {
+                symbol: rd.name("symbol")?,
+                before_trade_id,
+                limit,
+            }))
+        })(),
         msg::FEES => Ok(Op::Fees),
         msg::SNAPSHOT => Ok(Op::Snapshot),
         msg::ADD_ASSET => add_asset(&mut rd),
@@ -66,6 +105,7 @@ pub fn decode_frame(buf: &[u8]) -> Result<Option<(Request, usize)>, FrameError> 
     let op = op
         .and_then(|op| rd.end().map(|()| op))
         .map_err(|m| fail(ErrorCode::Malformed, m))?;
+    op.check_paging().map_err(|(code, m)| fail(code, m))?;
     Ok(Some((
         Request {
             req_id: f.req_id,
@@ -73,6 +113,46 @@ pub fn decode_frame(buf: &[u8]) -> Result<Option<(Request, usize)>, FrameError> 
         },
         f.bytes,
     )))
+}
+
+/// 0 is "absent" in the paging fields.
+fn nz(v: u64) -> Option<u64> {
+    (v != 0).then_some(v)
+}
+
+fn nz16(v: u16) -> Option<u32> {
+    (v != 0).then_some(v as u32)
+}
+
+/// `open_orders`: the symbol, then an optional paging tail.
+fn open_orders(rd: &mut Reader<'_>) -> Result<Op, String> {
+    let symbol = rd.opt_name("symbol")?;
+    let (after_order_id, limit) = if rd.rest.is_empty() {
+        (None, None)
+    } else {
+        (nz(rd.u64("after_order_id")?), nz16(rd.u16("limit")?))
+    };
+    Ok(Op::OpenOrders {
+        symbol,
+        after_order_id,
+        limit,
+    })
+}
+
+/// `order`: by id (kind 0) or by client order id (kind 1).
+fn order(rd: &mut Reader<'_>) -> Result<Op, String> {
+    let kind = rd.u8("kind")?;
+    let id = rd.u64("order_id")?;
+    let clid = rd.str8("client_order_id")?;
+    let key = match kind {
+        0 if clid.is_empty() => OrderLookup::Id(id),
+        1 if id == 0 => OrderLookup::Client(
+            ClOrdId::new(clid).ok_or_else(|| "client_order_id: malformed".to_string())?,
+        ),
+        0 | 1 => return Err("order: give order_id or client_order_id, not both".into()),
+        k => return Err(format!("kind: unknown code {k}")),
+    };
+    Ok(Op::History(HistoryQuery::Order { key }))
 }
 
 fn login(rd: &mut Reader<'_>) -> Result<Op, String> {
@@ -440,9 +520,11 @@ pub fn encode_balances_bin(
     );
 }
 
-/// Open orders reply: each order as an execution item of its current state.
+/// Open orders reply (one page): each order as an execution item of its
+/// current state; every frame's head carries the next page's cursor (0: none).
 pub fn encode_open_orders_bin(
     orders: &[ExecReport],
+    next_cursor: Option<u64>,
     dir: &Directory,
     req_id: Option<u64>,
     out: &mut Vec<u8>,
@@ -453,12 +535,37 @@ pub fn encode_open_orders_bin(
         req_id,
         EXEC_BYTES_MAX,
         orders,
-        |_| {},
+        |out| put_u64(out, next_cursor.unwrap_or(0)),
         |r, out| {
             put_exec(r, dir, out);
             true
         },
     );
+}
+
+/// A history answer: its JSON document (`json`), UTF-8, cut on character
+/// boundaries over as many `history_reply` frames as it needs, all but the
+/// last flagged more.
+pub fn encode_history_bin(json: &str, req_id: Option<u64>, out: &mut Vec<u8>) {
+    const PART_MAX: usize = FRAME_BYTES_MAX - HEADER_BYTES - 2;
+    let mut rest = json;
+    loop {
+        let mut n = rest.len().min(PART_MAX);
+        while !rest.is_char_boundary(n) {
+            n -= 1;
+        }
+        let (part, tail) = rest.split_at(n);
+        let start = begin(out, msg::HISTORY_REPLY, req_id);
+        put_str16(out, part);
+        if !tail.is_empty() {
+            out[start + LEN_PREFIX_BYTES + 1] |= FLAG_MORE;
+        }
+        finish(out, start);
+        if tail.is_empty() {
+            return;
+        }
+        rest = tail;
+    }
 }
 
 /// Fees reply (admin `fees`): what the fee account holds per asset.

@@ -105,7 +105,7 @@ fn header_rules() {
 
 #[test]
 fn unassigned_types_are_unknown_op_and_replies_are_not_requests() {
-    for ty in [0x00, 0x0a, 0x17, 0x40, msg::EXECUTION, 0xff] {
+    for ty in [0x00, 0x0a, 0x1c, 0x40, msg::EXECUTION, 0xff] {
         let b = [10, 0, 0, 0, ty, 0x11, 9, 0, 0, 0, 0, 0, 0, 0];
         let e = decode_frame(&b).unwrap_err();
         assert_eq!(e.error.code, ErrorCode::UnknownOp, "{ty:#x}");
@@ -257,6 +257,11 @@ fn codes_are_dense_round_trip_and_are_documented() {
         (msg::WITHDRAW, "withdraw"),
         (msg::HALT, "halt"),
         (msg::RESUME, "resume"),
+        (msg::ORDER, "order"),
+        (msg::ORDER_HISTORY, "order_history"),
+        (msg::MY_TRADES, "my_trades"),
+        (msg::TRANSFERS, "transfers"),
+        (msg::EXECUTIONS, "executions"),
         (msg::LOGIN_OK, "login_ok"),
         (msg::EXECUTION, "execution"),
         (msg::REJECT, "reject"),
@@ -266,6 +271,7 @@ fn codes_are_dense_round_trip_and_are_documented() {
         (msg::BALANCES_REPLY, "balances_reply"),
         (msg::OPEN_ORDERS_REPLY, "open_orders_reply"),
         (msg::FEES_REPLY, "fees_reply"),
+        (msg::HISTORY_REPLY, "history_reply"),
         (msg::ERROR, "error"),
     ] {
         let row = format!("| `{ty:#04x}` | `{n}` |");

@@ -90,6 +90,24 @@ struct Fields<'a> {
     tx_id: Raw<'a>,
     #[serde(borrow)]
     channels: Raw<'a>,
+    #[serde(borrow)]
+    limit: Raw<'a>,
+    #[serde(borrow)]
+    cursor: Raw<'a>,
+    #[serde(borrow)]
+    after_order_id: Raw<'a>,
+    #[serde(borrow)]
+    before_order_id: Raw<'a>,
+    #[serde(borrow)]
+    from_trade_id: Raw<'a>,
+    #[serde(borrow)]
+    before_trade_id: Raw<'a>,
+    #[serde(borrow)]
+    after_seq: Raw<'a>,
+    #[serde(borrow)]
+    from_ts: Raw<'a>,
+    #[serde(borrow)]
+    to_ts: Raw<'a>,
 }
 
 /// Decodes one client message (api.md). Never panics; a refused message is a
@@ -180,70 +198,249 @@ fn decode_op(f: &Fields<'_>) -> Result<Op, WireError> {
             format!("op: expected a string, got {}", json_kind(op_raw)),
         ));
     };
-    let op = match &*name {
-        "login" => login(f),
-        "place" => place(f).map(|p| Op::Trader(TraderOp::Place(p))),
-        "cancel" => (|| {
-            Ok(Op::Trader(TraderOp::Cancel {
-                symbol: req("symbol", f.symbol, p_name)?,
-                target: target(f)?,
-            }))
-        })(),
-        "amend" => amend(f),
-        "cancel_all" => {
-            opt("symbol", f.symbol, p_name).map(|symbol| Op::Trader(TraderOp::CancelAll { symbol }))
-        }
-        "balances" => opt("user", f.user, p_u64).map(|user| Op::Balances { user }),
-        "open_orders" => opt("symbol", f.symbol, p_name).map(|symbol| Op::OpenOrders { symbol }),
-        "snapshot" => Ok(Op::Snapshot),
-        "fees" => Ok(Op::Fees),
-        "subscribe" => channels(f).map(Op::Subscribe),
-        "unsubscribe" => channels(f).map(Op::Unsubscribe),
-        "add_asset" => (|| {
-            Ok(Op::Admin(CommandKind::AddAsset {
-                asset: req("asset", f.asset, p_name)?,
-                scale: req("scale", f.scale, p_u8)?,
-            }))
-        })(),
-        "add_symbol" => add_symbol(f),
-        "add_user" => add_user(f),
-        "deposit" | "withdraw" => (|| {
-            let user = req("user", f.user, p_u64)?;
-            let asset = req("asset", f.asset, p_name)?;
-            let amount = req("amount", f.amount, p_decimal)?;
-            let tx_id = req("tx_id", f.tx_id, p_tx_id)?;
-            Ok(Op::Admin(if &*name == "deposit" {
-                CommandKind::Deposit {
-                    user,
-                    asset,
-                    amount,
-                    tx_id,
-                }
-            } else {
-                CommandKind::Withdraw {
-                    user,
-                    asset,
-                    amount,
-                    tx_id,
-                }
-            }))
-        })(),
-        "halt" => {
-            req("symbol", f.symbol, p_name).map(|symbol| Op::Admin(CommandKind::Halt { symbol }))
-        }
-        "resume" => {
-            req("symbol", f.symbol, p_name).map(|symbol| Op::Admin(CommandKind::Resume { symbol }))
-        }
-        other => {
-            let shown: String = other.chars().take(40).collect();
-            return Err(WireError::new(
-                None,
-                ErrorCode::UnknownOp,
-                format!("unknown op {shown:?}"),
-            ));
-        }
-    };
+    if let Some(op) = paged(&name, f) {
+        return op;
+    }
+    let op =
+        match &*name {
+            "login" => login(f),
+            "place" => place(f).map(|p| Op::Trader(TraderOp::Place(p))),
+            "cancel" => (|| {
+                Ok(Op::Trader(TraderOp::Cancel {
+                    symbol: req("symbol", f.symbol, p_name)?,
+                    target: target(f)?,
+                }))
+            })(),
+            "amend" => amend(f),
+            "cancel_all" => opt("symbol", f.symbol, p_name)
+                .map(|symbol| Op::Trader(TraderOp::CancelAll { symbol })),
+            "balances" => opt("user", f.user, p_u64).map(|user| Op::Balances { user }),
+            "snapshot" => Ok(Op::Snapshot),
+            "fees" => Ok(Op::Fees),
+            "subscribe" => channels(f).map(Op::Subscribe),
+            "unsubscribe" => channels(f).map(Op::Unsubscribe),
+            "add_asset" => (|| {
+                Ok(Op::Admin(CommandKind::AddAsset {
+                    asset: req("asset", f.asset, p_name)?,
+                    scale: req("scale", f.scale, p_u8)?,
+                }))
+            })(),
+            "add_symbol" => add_symbol(f),
+            "add_user" => add_user(f),
+            "deposit" | "withdraw" => (|| {
+                let user = req("user", f.user, p_u64)?;
+                let asset = req("asset", f.asset, p_name)?;
+                let amount = req("amount", f.amount, p_decimal)?;
+                let tx_id = req("tx_id", f.tx_id, p_tx_id)?;
+                Ok(Op::Admin(if &*name == "deposit" {
+                    CommandKind::Deposit {
+                        user,
+                        asset,
+                        amount,
+                        tx_id,
+                    }
+                } else {
+                    CommandKind::Withdraw {
+                        user,
+                        asset,
+                        amount,
+                        tx_id,
+                    }
+                }))
+            })(),
+            "halt" => req("symbol", f.symbol, p_name)
+                .map(|symbol| Op::Admin(CommandKind::Halt { symbol })),
+            "resume" => req("symbol", f.symbol, p_name)
+                .map(|symbol| Op::Admin(CommandKind::Resume { symbol })),
+            other => {
+                let shown: String = other.chars().take(40).collect();
+                return Err(WireError::new(
+                    None,
+                    ErrorCode::UnknownOp,
+                    format!("unknown op {shown:?}"),
+                ));
+            }
+        };
     op.map_err(|m| WireError::malformed(None, m))
+}
+
+// ---------------------------------------------------------------------------
+// Paginated queries: open orders and the history store's
+// ---------------------------------------------------------------------------
+
+/// The paginated ops (`open_orders` and the history queries), whose bad
+/// limits, cursors and ranges have codes of their own; `None` for any other op.
+fn paged(name: &str, f: &Fields<'_>) -> Option<Result<Op, WireError>> {
+    Some(match name {
+        "open_orders" => (|| {
+            Ok(Op::OpenOrders {
+                symbol: symbol(f)?,
+                after_order_id: cursor(f, "after_order_id", f.after_order_id)?,
+                limit: limit(f, OPEN_ORDERS_LIMIT_MAX)?,
+            })
+        })(),
+        "order" => (|| {
+            let key = match (f.order_id, f.client_order_id) {
+                (Some(_), Some(_)) => {
+                    return Err(WireError::malformed(
+                        None,
+                        "give order_id or client_order_id, not both",
+                    ))
+                }
+                (Some(r), None) => {
+                    OrderLookup::Id(int_text(r).and_then(|t| digits(&t)).ok_or_else(|| {
+                        WireError::malformed(
+                            None,
+                            format!(
+                                "order_id: expected a non-negative integer, got {}",
+                                json_kind(r)
+                            ),
+                        )
+                    })?)
+                }
+                (None, Some(r)) => OrderLookup::Client(
+                    p_cl_ord_id("client_order_id", r).map_err(|e| WireError::malformed(None, e))?,
+                ),
+                (None, None) => {
+                    return Err(WireError::malformed(
+                        None,
+                        "missing field `order_id` or `client_order_id`",
+                    ))
+                }
+            };
+            Ok(Op::History(HistoryQuery::Order { key }))
+        })(),
+        "order_history" => (|| {
+            let from_ts = ts("from_ts", f.from_ts)?;
+            let to_ts = ts("to_ts", f.to_ts)?;
+            if let (Some(a), Some(b)) = (from_ts, to_ts) {
+                if a > b {
+                    return Err(WireError::new(
+                        None,
+                        ErrorCode::InvalidRange,
+                        format!("from_ts ({a}) is after to_ts ({b})"),
+                    ));
+                }
+            }
+            Ok(Op::History(HistoryQuery::OrderHistory {
+                symbol: symbol(f)?,
+                from_ts,
+                to_ts,
+                before_order_id: cursor(f, "before_order_id", f.before_order_id)?,
+                limit: limit(f, HISTORY_LIMIT_MAX)?,
+            }))
+        })(),
+        "my_trades" => (|| {
+            Ok(Op::History(HistoryQuery::MyTrades {
+                symbol: symbol(f)?,
+                from_trade_id: cursor(f, "from_trade_id", f.from_trade_id)?,
+                limit: limit(f, HISTORY_LIMIT_MAX)?,
+            }))
+        })(),
+        "transfers" => (|| {
+            Ok(Op::History(HistoryQuery::Transfers {
+                after_seq: cursor(f, "after_seq", f.after_seq)?,
+                limit: limit(f, HISTORY_LIMIT_MAX)?,
+            }))
+        })(),
+        "executions" => (|| {
+            let Some(symbol) = symbol(f)? else {
+                return Err(WireError::malformed(None, "missing field `symbol`"));
+            };
+            Ok(Op::History(HistoryQuery::Executions {
+                symbol,
+                before_trade_id: cursor(f, "before_trade_id", f.before_trade_id)?,
+                limit: limit(f, HISTORY_LIMIT_MAX)?,
+            }))
+        })(),
+        _ => return None,
+    })
+}
+
+fn symbol(f: &Fields<'_>) -> Result<Option<Name>, WireError> {
+    opt("symbol", f.symbol, p_name).map_err(|e| WireError::malformed(None, e))
+}
+
+/// The text of an integer sent as a JSON number or as a string (HTTP query
+/// parameters arrive as text); `None` for any other JSON value.
+fn int_text(raw: &RawValue) -> Option<Cow<'_, str>> {
+    match raw.get().as_bytes().first() {
+        Some(b'"') => raw_str(raw),
+        Some(b'0'..=b'9' | b'-') => Some(Cow::Borrowed(raw.get())),
+        _ => None,
+    }
+}
+
+/// Plain decimal digits (no sign, blank or exponent) that fit an `i64`.
+fn digits(t: &str) -> Option<u64> {
+    if t.is_empty() || t.len() > 19 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse::<u64>().ok().filter(|&v| v <= i64::MAX as u64)
+}
+
+/// `limit`: 1 to `max`; anything else is `invalid_limit`, never clamped.
+fn limit(f: &Fields<'_>, max: u32) -> Result<Option<u32>, WireError> {
+    let Some(raw) = f.limit else { return Ok(None) };
+    let text = int_text(raw);
+    match text.as_deref().and_then(digits) {
+        Some(n) if (1..=max as u64).contains(&n) => Ok(Some(n as u32)),
+        _ => Err(WireError::new(
+            None,
+            ErrorCode::InvalidLimit,
+            format!(
+                "limit must be an integer 1 to {max}, got {}",
+                text.map(|t| format!("{:?}", t.chars().take(40).collect::<String>()))
+                    .unwrap_or_else(|| json_kind(raw).to_string())
+            ),
+        )),
+    }
+}
+
+/// A page cursor: the op's own field `name` or its alias `cursor` (not
+/// both), an id 1 to 2^63-1; anything else is `invalid_cursor`.
+fn cursor(f: &Fields<'_>, name: &'static str, own: Raw<'_>) -> Result<Option<u64>, WireError> {
+    let raw = match (own, f.cursor) {
+        (Some(_), Some(_)) => {
+            return Err(WireError::malformed(
+                None,
+                format!("give {name} or cursor, not both"),
+            ))
+        }
+        (Some(r), None) | (None, Some(r)) => r,
+        (None, None) => return Ok(None),
+    };
+    let text = int_text(raw);
+    match text.as_deref().and_then(digits) {
+        Some(n) if n >= 1 => Ok(Some(n)),
+        _ => Err(WireError::new(
+            None,
+            ErrorCode::InvalidCursor,
+            format!(
+                "{name}: malformed cursor {}: expected an id 1 to 2^63-1",
+                text.map(|t| format!("{:?}", t.chars().take(40).collect::<String>()))
+                    .unwrap_or_else(|| json_kind(raw).to_string())
+            ),
+        )),
+    }
+}
+
+/// A timestamp bound (ns since the epoch).
+fn ts(name: &'static str, raw: Raw<'_>) -> Result<Option<u64>, WireError> {
+    let Some(raw) = raw else { return Ok(None) };
+    int_text(raw)
+        .as_deref()
+        .and_then(digits)
+        .map(Some)
+        .ok_or_else(|| {
+            WireError::malformed(
+                None,
+                format!(
+                    "{name}: expected nanoseconds since the epoch, got {}",
+                    json_kind(raw)
+                ),
+            )
+        })
 }
 
 fn login(f: &Fields<'_>) -> Result<Op, String> {

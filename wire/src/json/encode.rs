@@ -62,39 +62,39 @@ impl<'o> ObjectWriter<'o> {
         self.out.push(':');
     }
 
-    fn str(&mut self, key: &str, v: &str) {
+    pub fn str(&mut self, key: &str, v: &str) {
         self.key(key);
         push_json_str(self.out, v);
     }
 
-    fn u64(&mut self, key: &str, v: u64) {
+    pub fn u64(&mut self, key: &str, v: u64) {
         self.key(key);
         let _ = write!(self.out, "{v}");
     }
 
-    fn bool(&mut self, key: &str, v: bool) {
+    pub fn bool(&mut self, key: &str, v: bool) {
         self.key(key);
         self.out.push_str(if v { "true" } else { "false" });
     }
 
-    fn null(&mut self, key: &str) {
+    pub fn null(&mut self, key: &str) {
         self.key(key);
         self.out.push_str("null");
     }
 
-    fn dec(&mut self, key: &str, v: Fixed) {
+    pub fn dec(&mut self, key: &str, v: Fixed) {
         self.key(key);
         push_decimal(self.out, v);
     }
 
-    fn opt_dec(&mut self, key: &str, v: Option<Fixed>) {
+    pub fn opt_dec(&mut self, key: &str, v: Option<Fixed>) {
         match v {
             Some(v) => self.dec(key, v),
             None => self.null(key),
         }
     }
 
-    fn req_id(&mut self, req_id: Option<u64>) {
+    pub fn req_id(&mut self, req_id: Option<u64>) {
         if let Some(r) = req_id {
             self.u64("req_id", r);
         }
@@ -280,13 +280,23 @@ fn write_exec(r: &ExecReport, dir: &Directory, req_id: Option<u64>, out: &mut St
 /// [`AVG_PRICE_EXTRA_DECIMALS`] more decimals than the tick; `None` before any
 /// fill (or for magnitudes no report can reach).
 pub(crate) fn avg_price(info: &SymbolInfo, quote_scale: u8, r: &ExecReport) -> Option<Fixed> {
-    if r.filled.get() <= 0 {
+    avg_price_of(info, quote_scale, r.cum_quote.get(), r.filled)
+}
+
+/// [`avg_price`] from its parts: `cum_quote` quote units over `filled` lots
+/// (the history store's `quote_filled` and `filled_qty`).
+pub fn avg_price_of(
+    info: &SymbolInfo,
+    quote_scale: u8,
+    cum_quote: i64,
+    filled: engine::Lots,
+) -> Option<Fixed> {
+    if filled.get() <= 0 {
         return None;
     }
     let quote =
-        Decimal::try_from_i128_with_scale(i128::from(r.cum_quote.get()), u32::from(quote_scale))
-            .ok()?;
-    let base = info.lots_to_fixed(r.filled);
+        Decimal::try_from_i128_with_scale(i128::from(cum_quote), u32::from(quote_scale)).ok()?;
+    let base = info.lots_to_fixed(filled);
     let base =
         Decimal::try_from_i128_with_scale(i128::from(base.mantissa), u32::from(base.scale)).ok()?;
     let dp =
@@ -335,10 +345,12 @@ pub fn encode_balances(
     o.close();
 }
 
-/// `{"type":"open_orders","orders":[...]}`, each order shaped as an
-/// `execution` report of its current state (without `req_id`).
+/// `{"type":"open_orders","orders":[...],"next_cursor":N|null}` (one page),
+/// each order shaped as an `execution` report of its current state (without
+/// `req_id`); `next_cursor` is the next page's `after_order_id`.
 pub fn encode_open_orders(
     orders: &[ExecReport],
+    next_cursor: Option<u64>,
     dir: &Directory,
     req_id: Option<u64>,
     out: &mut String,
@@ -355,6 +367,10 @@ pub fn encode_open_orders(
         write_exec(r, dir, None, o.out);
     }
     o.out.push(']');
+    match next_cursor {
+        Some(c) => o.u64("next_cursor", c),
+        None => o.null("next_cursor"),
+    }
     o.close();
 }
 

@@ -143,12 +143,18 @@ fn decodes_the_api_examples() {
     assert_eq!(
         ok(r#"{"op":"open_orders","symbol":"BTC-USD"}"#).op,
         Op::OpenOrders {
-            symbol: Some(name("BTC-USD"))
+            symbol: Some(name("BTC-USD")),
+            after_order_id: None,
+            limit: None,
         }
     );
     assert_eq!(
         ok(r#"{"op":"open_orders"}"#).op,
-        Op::OpenOrders { symbol: None }
+        Op::OpenOrders {
+            symbol: None,
+            after_order_id: None,
+            limit: None,
+        }
     );
 
     assert_eq!(
@@ -670,6 +676,12 @@ fn error_codes_and_statuses() {
         (ErrorCode::TooLarge, "too_large", 413),
         (ErrorCode::Overloaded, "overloaded", 503),
         (ErrorCode::Unavailable, "unavailable", 503),
+        (ErrorCode::InvalidLimit, "invalid_limit", 400),
+        (ErrorCode::InvalidCursor, "invalid_cursor", 400),
+        (ErrorCode::InvalidRange, "invalid_range", 400),
+        (ErrorCode::UnknownOrder, "unknown_order", 404),
+        (ErrorCode::HistoryUnavailable, "history_unavailable", 503),
+        (ErrorCode::HistoryDisabled, "history_disabled", 404),
     ];
     for (code, s, status) in all {
         assert_eq!((code.as_str(), code.http_status()), (s, status));
@@ -1085,16 +1097,20 @@ fn query_and_session_replies() {
     encode_fees(&[], &d, None, &mut s);
     assert_eq!(s, r#"{"type":"admin","op":"fees","ok":true,"fees":{}}"#);
     s.clear();
-    encode_open_orders(&[report(), report()], &d, Some(5), &mut s);
+    encode_open_orders(&[report(), report()], Some(123), &d, Some(5), &mut s);
     let v: Value = serde_json::from_str(&s).unwrap();
     assert_eq!(v["type"], "open_orders");
     assert_eq!(v["req_id"], 5);
     assert_eq!(v["orders"].as_array().unwrap().len(), 2);
     assert_eq!(v["orders"][1]["order_id"], 123);
     assert!(v["orders"][0].get("req_id").is_none());
+    assert_eq!(v["next_cursor"], 123);
     s.clear();
-    encode_open_orders(&[], &d, None, &mut s);
-    assert_eq!(s, r#"{"type":"open_orders","orders":[]}"#);
+    encode_open_orders(&[], None, &d, None, &mut s);
+    assert_eq!(
+        s,
+        r#"{"type":"open_orders","orders":[],"next_cursor":null}"#
+    );
     s.clear();
     encode_login_ok(2, Role::Trader, None, &mut s);
     assert_eq!(s, r#"{"type":"login","ok":true,"user":2,"role":"trader"}"#);
@@ -1592,4 +1608,110 @@ fn an_http_route_supplies_the_op_and_overrides_the_body_s() {
         let e = decode_request_as(bad, "place").unwrap_err();
         assert_eq!(e.code, ErrorCode::Malformed, "{bad}: {e}");
     }
+}
+
+#[test]
+fn paged_queries_decode_with_their_own_error_codes() {
+    assert_eq!(
+        ok(r#"{"op":"open_orders","after_order_id":"17","limit":5}"#).op,
+        Op::OpenOrders {
+            symbol: None,
+            after_order_id: Some(17),
+            limit: Some(5),
+        }
+    );
+    assert_eq!(
+        ok(r#"{"op":"order","client_order_id":"c-1"}"#).op,
+        Op::History(HistoryQuery::Order {
+            key: OrderLookup::Client(ClOrdId::new("c-1").unwrap())
+        })
+    );
+    assert_eq!(
+        ok(r#"{"op":"order","order_id":"42"}"#).op,
+        Op::History(HistoryQuery::Order {
+            key: OrderLookup::Id(42)
+        })
+    );
+    assert_eq!(
+        ok(r#"{"op":"order_history","symbol":"BTC-USD","from_ts":1,"to_ts":"9","cursor":7,"limit":"1000"}"#).op,
+        Op::History(HistoryQuery::OrderHistory {
+            symbol: Some(name("BTC-USD")),
+            from_ts: Some(1),
+            to_ts: Some(9),
+            before_order_id: Some(7),
+            limit: Some(1000),
+        })
+    );
+    assert_eq!(
+        ok(r#"{"op":"my_trades","from_trade_id":3}"#).op,
+        Op::History(HistoryQuery::MyTrades {
+            symbol: None,
+            from_trade_id: Some(3),
+            limit: None,
+        })
+    );
+    assert_eq!(
+        ok(r#"{"op":"transfers","after_seq":"12"}"#).op,
+        Op::History(HistoryQuery::Transfers {
+            after_seq: Some(12),
+            limit: None,
+        })
+    );
+    for (text, code) in [
+        (r#"{"op":"my_trades","limit":0}"#, ErrorCode::InvalidLimit),
+        (
+            r#"{"op":"my_trades","limit":1001}"#,
+            ErrorCode::InvalidLimit,
+        ),
+        (
+            r#"{"op":"my_trades","limit":"abc"}"#,
+            ErrorCode::InvalidLimit,
+        ),
+        (r#"{"op":"my_trades","limit":-1}"#, ErrorCode::InvalidLimit),
+        (r#"{"op":"my_trades","limit":1.5}"#, ErrorCode::InvalidLimit),
+        (
+            r#"{"op":"open_orders","limit":1001}"#,
+            ErrorCode::InvalidLimit,
+        ),
+        (
+            r#"{"op":"transfers","after_seq":"x1"}"#,
+            ErrorCode::InvalidCursor,
+        ),
+        (
+            r#"{"op":"transfers","after_seq":0}"#,
+            ErrorCode::InvalidCursor,
+        ),
+        (
+            r#"{"op":"open_orders","after_order_id":"-3"}"#,
+            ErrorCode::InvalidCursor,
+        ),
+        (
+            r#"{"op":"order_history","cursor":"9223372036854775808"}"#,
+            ErrorCode::InvalidCursor,
+        ),
+        (
+            r#"{"op":"order_history","cursor":true}"#,
+            ErrorCode::InvalidCursor,
+        ),
+        (
+            r#"{"op":"order_history","from_ts":5,"to_ts":4}"#,
+            ErrorCode::InvalidRange,
+        ),
+        (
+            r#"{"op":"order_history","before_order_id":1,"cursor":2}"#,
+            ErrorCode::Malformed,
+        ),
+        (
+            r#"{"op":"order","order_id":1,"client_order_id":"a"}"#,
+            ErrorCode::Malformed,
+        ),
+        (r#"{"op":"order"}"#, ErrorCode::Malformed),
+        (r#"{"op":"executions"}"#, ErrorCode::Malformed),
+    ] {
+        assert_eq!(err(text).code, code, "{text}");
+    }
+    assert_eq!(
+        err(r#"{"op":"my_trades","req_id":4,"limit":0}"#).req_id,
+        Some(4)
+    );
 }
