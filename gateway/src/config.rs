@@ -76,6 +76,9 @@ pub struct Config {
     pub pipeline: PipelineSection,
     pub history: HistorySection,
     pub limits: LimitsSection,
+    /// A replicated node (see docs/operations.md); absent: a single node.
+    #[serde(default)]
+    pub replication: Option<replication::ReplicationConfig>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

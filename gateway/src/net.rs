@@ -115,6 +115,29 @@ pub struct EventLoop {
     pub history: Option<history::Feed>,
     /// The history query worker (its own thread and store connection).
     pub history_queries: Option<crate::history_queries::QueryWorker>,
+    /// A replicated node: the stream's records to publish while standing
+    /// by, and the node's role.
+    pub replica: Option<Replica>,
+}
+
+/// The gateway's side of a replicated node.
+pub struct Replica {
+    pub records: crossbeam_channel::Receiver<engine::Command>,
+    pub view: Arc<replication::NodeView>,
+    pub stats: Arc<replication::Stats>,
+    /// A record the ring had no room for, published first next cycle.
+    pending: Option<engine::Command>,
+}
+
+impl Replica {
+    pub fn new(node: &replication::Node) -> Replica {
+        Replica {
+            records: node.records.clone(),
+            view: node.view.clone(),
+            stats: node.stats.clone(),
+            pending: None,
+        }
+    }
 }
 
 /// The one way the loop publishes into the inbound ring: refused while
@@ -209,6 +232,7 @@ impl EventLoop {
             woken_at: 0,
             history: None,
             history_queries: None,
+            replica: None,
         })
     }
 
@@ -308,6 +332,7 @@ impl EventLoop {
             work += 1;
             self.read(sid, now_ns, mono_ns);
         }
+        work += self.feed_replica(mono_ns);
         self.wake_core();
         work += self.drain_outbound(mono_ns);
         work += self.history_queries();
@@ -334,6 +359,43 @@ impl EventLoop {
         self.sweep_idle();
         self.close_marked();
         work
+    }
+
+    /// A replicated node: tells the router whether it leads, and publishes
+    /// the stream's records (a standby's inputs) in order, as the ring takes them.
+    fn feed_replica(&mut self, mono_ns: u64) -> usize {
+        let Some(r) = self.replica.as_mut() else {
+            return 0;
+        };
+        let state = r.view.state();
+        self.router.set_standby(match state {
+            replication::State::Leading => None,
+            _ => Some(
+                r.view
+                    .leader()
+                    .filter(|_| state == replication::State::Following)
+                    .map(|l| l.http),
+            ),
+        });
+        let mut publisher = Publisher {
+            inbound: &mut self.pipeline.inbound,
+            shared: &self.shared,
+        };
+        let mut n = 0;
+        while let Some(cmd) = r.pending.take().or_else(|| r.records.try_recv().ok()) {
+            let slot = InSlot {
+                input: pipeline::Input::Command(cmd),
+                recv_ns: mono_ns,
+                ..InSlot::default()
+            };
+            if !publisher.publish(slot) {
+                r.pending = Some(cmd);
+                break;
+            }
+            self.router.note_replicated(&cmd);
+            n += 1;
+        }
+        n
     }
 
     /// Hands the history queries asked this cycle to the worker (a full

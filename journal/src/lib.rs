@@ -68,6 +68,7 @@
 
 mod error;
 mod format;
+pub mod frames;
 mod reader;
 pub mod recovery;
 mod segment;
@@ -80,7 +81,7 @@ pub use error::{Defect, JournalError, Result, SnapshotDefect, TornTail};
 pub use format::{frame_len, FORMAT_VERSION, FRAME_HEADER_LEN, PAYLOAD_MAX, SEGMENT_HEADER_LEN};
 pub use reader::{read_records, verify, verify_framing, JournalReader, RawRecord, Record, Summary};
 pub use segment::segment_file_name;
-pub use writer::{Durability, Journal, JournalConfig, JournalWriter, OpenReport};
+pub use writer::{truncate_after, Durability, Journal, JournalConfig, JournalWriter, OpenReport};
 
 /// `data_dir/journal`, where the segment files live.
 pub fn journal_dir(data_dir: impl AsRef<Path>) -> PathBuf {

@@ -170,6 +170,19 @@ impl JournalReader {
         self.expected
     }
 
+    /// Where the record after the last one read starts, as a cut point: its
+    /// segment, its offset there, and the later segments (every record from
+    /// that point on). `None` before anything was read.
+    pub(crate) fn cut_point(&self) -> Option<(PathBuf, usize, Vec<PathBuf>)> {
+        self.cur.as_ref()?;
+        let seg = self.segs.get(self.idx)?;
+        let later = self.segs[self.idx + 1..]
+            .iter()
+            .map(|s| s.path.clone())
+            .collect();
+        Some((seg.path.clone(), self.off, later))
+    }
+
     /// Where the intact data ends: the last segment that ended cleanly and
     /// the offset of its end-of-data marker.
     pub(crate) fn clean_end(&self) -> Option<(&Path, usize)> {

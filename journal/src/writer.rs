@@ -224,6 +224,59 @@ fn scan(jdir: &Path) -> Result<(JournalReader, Option<TornTail>)> {
     Ok((reader, torn))
 }
 
+/// Removes every record after `seq` from the journal of data directory
+/// `dir` (not open for writing): a standby that was a primary cuts the tail
+/// the replicated stream never stored before it follows the stream. Returns
+/// how many records were removed. Snapshots above `seq` are removed too.
+pub fn truncate_after(dir: impl AsRef<Path>, seq: u64) -> Result<u64> {
+    let dir = dir.as_ref();
+    let jdir = crate::journal_dir(dir);
+    let mut reader = JournalReader::open_journal_dir(&jdir, 0)?;
+    let mut last = 0;
+    let mut point = None;
+    while let Some(r) = reader.next_raw() {
+        let r = r?;
+        last = r.seq;
+        if r.seq == seq {
+            point = reader.cut_point();
+        }
+    }
+    if last <= seq {
+        return Ok(0);
+    }
+    if seq == 0 {
+        // Nothing kept: every segment goes.
+        for e in fs::read_dir(&jdir).map_err(|e| JournalError::io("listing", &jdir, e))? {
+            let p = e.map_err(|e| JournalError::io("listing", &jdir, e))?.path();
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if crate::segment::parse_segment_name(name).is_some() {
+                fs::remove_file(&p).map_err(|e| JournalError::io("removing", &p, e))?;
+            }
+        }
+    } else {
+        let Some((segment, offset, later_segments)) = point else {
+            return Ok(0);
+        };
+        cut(
+            &jdir,
+            &TornTail {
+                segment,
+                offset: offset as u64,
+                last_good_seq: Some(seq),
+                defect: crate::error::Defect::Length { len: 0 },
+                later_segments,
+            },
+        )?;
+    }
+    for (s, path) in crate::snapshot::list(dir)? {
+        if s > seq {
+            fs::remove_file(&path).map_err(|e| JournalError::io("removing", &path, e))?;
+        }
+    }
+    sync_dir(&jdir)?;
+    Ok(last - seq)
+}
+
 /// Cuts a torn tail: removes segments holding nothing valid, zeroes the
 /// damaged end of the last one and restores its full length.
 fn cut(jdir: &Path, t: &TornTail) -> Result<()> {

@@ -279,3 +279,53 @@ fn cutting_a_torn_tail_logs_one_warning_naming_segment_offset_and_last_good_seq(
         .iter()
         .all(|(l, _)| *l != tracing::Level::WARN));
 }
+
+/// A journal cut after a seq keeps exactly the records up to it, in any
+/// segment, drops the snapshots beyond it, and takes appends from there.
+#[test]
+fn truncate_after_keeps_the_records_up_to_the_cut_and_appends_after_it() {
+    for cut_at in [0u64, 1, 37, 63, 64, 65, 150, 199, 200] {
+        let t = tempfile::tempdir().unwrap();
+        let mut cfg = journal::JournalConfig::new(t.path());
+        cfg.segment_bytes = 4096;
+        let (mut w, _) = journal::Journal::open(cfg.clone()).unwrap();
+        let mut e = engine::Engine::new(engine::EngineLimits::default());
+        let mut ev = Vec::new();
+        for s in 1..=200u64 {
+            let c = truncate_cmd(s);
+            w.append(&c).unwrap();
+            w.flush_batch().unwrap();
+            e.apply(&c, &mut ev).unwrap();
+            if s == 100 {
+                journal::recovery::write_snapshot(t.path(), &e, 5).unwrap();
+            }
+        }
+        w.close().unwrap();
+        let removed = journal::truncate_after(t.path(), cut_at).unwrap();
+        assert_eq!(removed, 200 - cut_at, "cut at {cut_at}");
+        let seqs: Vec<u64> = journal::read_records(t.path(), 0)
+            .unwrap()
+            .map(|r| r.unwrap().seq)
+            .collect();
+        assert_eq!(seqs, (1..=cut_at).collect::<Vec<_>>(), "cut at {cut_at}");
+        let snaps = journal::snapshot::list(t.path()).unwrap();
+        assert_eq!(snaps.len(), usize::from(cut_at >= 100), "cut at {cut_at}");
+        let (mut w, report) = journal::Journal::open(cfg).unwrap();
+        assert!(report.torn_tail.is_none());
+        assert_eq!(w.next_seq(), cut_at + 1);
+        w.append(&truncate_cmd(cut_at + 1)).unwrap();
+        w.close().unwrap();
+        assert_eq!(journal::truncate_after(t.path(), cut_at + 5).unwrap(), 0);
+    }
+}
+
+fn truncate_cmd(seq: u64) -> engine::Command {
+    engine::Command {
+        seq,
+        ts_ns: seq,
+        kind: engine::CommandKind::AddAsset {
+            asset: engine::Name::new(&format!("A{seq}")).unwrap(),
+            scale: 2,
+        },
+    }
+}

@@ -24,6 +24,7 @@
 //! (the consumer is woken through the [`Waker`] trait).
 
 pub mod agent;
+pub mod gate;
 pub mod idle;
 pub mod journaler;
 pub mod logic;
@@ -126,6 +127,20 @@ impl Pipeline {
         writer: JournalWriter,
         shared: Arc<Shared>,
     ) -> Pipeline {
+        Pipeline::start_gated(cfg, engine, writer, shared, None)
+    }
+
+    /// [`Pipeline::start`] with a [`gate::Gate`] between the journaler and
+    /// the business logic, on a thread of its own (`ringex-gate`) that
+    /// backs off to park when idle: every batch is applied only once the
+    /// gate passed it.
+    pub fn start_gated(
+        cfg: PipelineConfig,
+        engine: Engine,
+        writer: JournalWriter,
+        shared: Arc<Shared>,
+        gate: Option<Box<dyn gate::Gate>>,
+    ) -> Pipeline {
         assert_eq!(
             engine.last_seq(),
             writer.last_seq(),
@@ -140,7 +155,14 @@ impl Pipeline {
         let out_producer = out_builder.build();
         let (j_poller, in_builder) =
             build_single_producer(cfg.inbound_size, InSlot::default, BusySpin).new_event_poller();
-        let (bl_poller, in_builder) = in_builder.and_then().new_event_poller();
+        let (gate, in_builder) = match gate {
+            Some(g) => {
+                let (p, b) = in_builder.and_then().new_event_poller();
+                (Some(gate::GateAgent::new(p, g, cfg.batch)), b.and_then())
+            }
+            None => (None, in_builder.and_then()),
+        };
+        let (bl_poller, in_builder) = in_builder.new_event_poller();
         let in_producer = in_builder.build();
         let mut journaler = journaler::Journaler::new(j_poller, writer, cfg.batch);
         let logic = logic::LogicAgent::new(bl_poller, engine, out_producer, shared.clone(), &cfg);
@@ -165,7 +187,55 @@ impl Pipeline {
                 })
                 .expect("spawn pipeline thread")
         };
-        if cfg.shared_thread {
+        if let Some(gate) = gate {
+            // journaler -> gate -> logic, each stage waking the next when
+            // they may park. The gate blocks in a thread of its own.
+            let parks = !cfg.idle.spins_forever();
+            let next = gate.next.clone();
+            let mut logic = Some(logic);
+            let logic_thread = (!cfg.shared_thread).then(|| {
+                spawn(
+                    "ringex-logic",
+                    vec![Box::new(logic.take().expect("logic")) as Box<dyn Agent>],
+                    cfg.pin_cores.get(1).copied(),
+                    cfg.idle,
+                )
+            });
+            let g = spawn(
+                "ringex-gate",
+                vec![Box::new(gate)],
+                None,
+                idle::IdleConfig::default(),
+            );
+            journaler.next = parks.then(|| g.thread().clone());
+            match logic_thread {
+                Some(l) => {
+                    if parks {
+                        let _ = next.set(l.thread().clone());
+                    }
+                    threads.push(spawn(
+                        "ringex-journal",
+                        vec![Box::new(journaler)],
+                        cfg.pin_cores.first().copied(),
+                        cfg.idle,
+                    ));
+                    threads.push(l);
+                }
+                None => {
+                    let core = spawn(
+                        "ringex-core",
+                        vec![Box::new(journaler), Box::new(logic.take().expect("logic"))],
+                        cfg.pin_cores.first().copied(),
+                        cfg.idle,
+                    );
+                    if parks {
+                        let _ = next.set(core.thread().clone());
+                    }
+                    threads.push(core);
+                }
+            }
+            threads.push(g);
+        } else if cfg.shared_thread {
             threads.push(spawn(
                 "ringex-core",
                 vec![Box::new(journaler), Box::new(logic)],

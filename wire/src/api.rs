@@ -49,6 +49,8 @@ pub enum ErrorCode {
     HistoryUnavailable,
     /// The server runs without a history store (`--history none`).
     HistoryDisabled,
+    /// This node is a standby; [`WireError::primary`] names the primary.
+    NotPrimary,
 }
 
 impl ErrorCode {
@@ -68,6 +70,7 @@ impl ErrorCode {
             ErrorCode::UnknownOrder => "unknown_order",
             ErrorCode::HistoryUnavailable => "history_unavailable",
             ErrorCode::HistoryDisabled => "history_disabled",
+            ErrorCode::NotPrimary => "not_primary",
         }
     }
 
@@ -86,7 +89,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::RateLimited => 429,
             ErrorCode::TooLarge => 413,
-            ErrorCode::Overloaded | ErrorCode::Unavailable => 503,
+            ErrorCode::Overloaded | ErrorCode::Unavailable | ErrorCode::NotPrimary => 503,
         }
     }
 }
@@ -98,6 +101,8 @@ pub struct WireError {
     pub req_id: Option<u64>,
     pub code: ErrorCode,
     pub message: String,
+    /// With `not_primary`: the primary's address (`HOST:PORT`), when known.
+    pub primary: Option<String>,
 }
 
 impl WireError {
@@ -106,6 +111,7 @@ impl WireError {
             req_id,
             code,
             message: message.into(),
+            primary: None,
         }
     }
 

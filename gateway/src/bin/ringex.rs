@@ -48,6 +48,15 @@ struct Args {
     /// PostgreSQL URL of the history store (implies `--history postgres`).
     #[arg(long)]
     history_url: Option<String>,
+    /// Replication role: `primary`, `standby` or `auto` (take the lease if free).
+    #[arg(long)]
+    role: Option<String>,
+    /// This node's id in the replication group.
+    #[arg(long)]
+    node_id: Option<String>,
+    /// NATS servers of the replicated stream, comma-separated.
+    #[arg(long)]
+    nats: Option<String>,
 }
 
 fn main() {
@@ -103,6 +112,33 @@ fn run(args: Args) -> Result<(), String> {
         cfg.history.backend = HistoryBackend::parse(&b).map_err(|e| format!("--history: {e}"))?;
     }
     let history_url = cfg.history_url()?;
+    if let Some(urls) = &args.nats {
+        let servers: Vec<String> = urls.split(',').map(|s| s.trim().to_string()).collect();
+        match &mut cfg.replication {
+            Some(r) => r.servers = servers,
+            None => {
+                cfg.replication = Some(replication::ReplicationConfig::new(
+                    servers,
+                    args.node_id.as_deref().unwrap_or(""),
+                ))
+            }
+        }
+    }
+    if let (Some(id), Some(r)) = (&args.node_id, &mut cfg.replication) {
+        r.node_id = id.clone();
+    }
+    let role = match (&args.role, &cfg.replication) {
+        (Some(r), Some(_)) => replication::Role::parse(r).map_err(|e| format!("--role: {e}"))?,
+        (Some(_), None) => return Err("--role needs a [replication] section or --nats".into()),
+        (None, _) => replication::Role::Auto,
+    };
+    if let Some(r) = &cfg.replication {
+        r.check()?;
+        if cfg.demo {
+            tracing::info!("replication: no demo setup on a replicated node");
+            cfg.demo = false;
+        }
+    }
     let placement = cfg.placement();
 
     let http = std::net::TcpListener::bind(&cfg.http_addr)
@@ -129,8 +165,34 @@ fn run(args: Args) -> Result<(), String> {
         DurabilityName::Fsync => journal::Durability::Fsync,
     };
     let t0 = std::time::Instant::now();
-    let (writer, report, rec) = journal::recovery::open_and_recover(jc, EngineLimits::default())
-        .map_err(|e| format!("recovery: {e}"))?;
+    let (mut writer, mut report, mut rec) =
+        journal::recovery::open_and_recover(jc.clone(), EngineLimits::default())
+            .map_err(|e| format!("recovery: {e}"))?;
+    // A replicated node keeps no record the stream does not have: what a
+    // primary journaled but never got into the stream (its outputs never
+    // left) is cut before the node follows the stream.
+    let repl_link = match &cfg.replication {
+        Some(r) => {
+            let link = replication::Link::connect(r)?;
+            let tail = link.ensure_stream()?;
+            if rec.last_seq > tail.journal_seq {
+                tracing::warn!(
+                    journal_seq = rec.last_seq,
+                    stream_seq = tail.journal_seq,
+                    "replication: cutting the journal's unreplicated tail"
+                );
+                drop(writer);
+                drop(rec);
+                journal::truncate_after(&cfg.data_dir, tail.journal_seq)
+                    .map_err(|e| format!("cutting the unreplicated tail: {e}"))?;
+                (writer, report, rec) =
+                    journal::recovery::open_and_recover(jc, EngineLimits::default())
+                        .map_err(|e| format!("recovery: {e}"))?;
+            }
+            Some(link)
+        }
+        None => None,
+    };
     let fresh = rec.last_seq == 0;
     tracing::info!(
         data_dir = %cfg.data_dir.display(),
@@ -226,7 +288,32 @@ fn run(args: Args) -> Result<(), String> {
         }
         None => None,
     };
-    let pipeline = Pipeline::start(pcfg, rec.engine, writer, shared);
+    let (gate, node) = match (&cfg.replication, repl_link) {
+        (Some(r), Some(link)) => {
+            let stats = Arc::new(replication::Stats::default());
+            let handover = Arc::new(replication::Handover::default());
+            let gate = replication::Replicator::following(link, handover.clone(), stats.clone());
+            let node = replication::Node::start(
+                replication::NodeConfig {
+                    repl: r.clone(),
+                    role,
+                    http: http_addr.to_string(),
+                    tcp: tcp_addr.to_string(),
+                },
+                rec.last_seq,
+                shared.clone(),
+                handover,
+                stats,
+            )?;
+            router.set_replication(node.view.clone(), node.stats.clone());
+            (
+                Some(Box::new(gate) as Box<dyn pipeline::gate::Gate>),
+                Some(node),
+            )
+        }
+        _ => (None, None),
+    };
+    let pipeline = Pipeline::start_gated(pcfg, rec.engine, writer, shared, gate);
     http.set_nonblocking(true).map_err(|e| e.to_string())?;
     tcp.set_nonblocking(true).map_err(|e| e.to_string())?;
     let limits = ConnLimits {
@@ -246,6 +333,7 @@ fn run(args: Args) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     net.history = feed;
     net.history_queries = queries;
+    net.replica = node.as_ref().map(gateway::net::Replica::new);
     if let Some(&core) = placement.pin_cores.first() {
         if !core_affinity::set_for_current(core_affinity::CoreId { id: core }) {
             tracing::warn!(core, "could not pin the network thread");
@@ -281,7 +369,11 @@ fn run(args: Args) -> Result<(), String> {
     net.run(idle.as_mut(), &|| stop.load(Ordering::Relaxed));
     tracing::info!("stopping: intake closed, draining");
     let feed = net.history.take();
+    if let Some(n) = &node {
+        n.stats.closing.store(true, Ordering::Release);
+    }
     net.into_pipeline().stop();
+    drop(node);
     if let Some(f) = feed {
         if let Err(e) = f.stop() {
             tracing::warn!("history: {e}; it catches up from the journal at the next start");

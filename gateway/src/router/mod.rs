@@ -151,8 +151,17 @@ pub struct Router {
     /// Intake is stopped (a stage cannot go on, or the server is stopping):
     /// refused inputs are answered `unavailable`, not `overloaded`.
     intake_stopped: bool,
+    /// Not the primary (a replicated standby, or one that is taking over):
+    /// order entry and admin commands are answered `not_primary`, naming
+    /// the primary when it is known.
+    standby: Option<Option<String>>,
     /// The history store, when there is one: its backend and writer stats.
     history: Option<HistoryInfo>,
+    /// A replicated node's role and figures (`/healthz`, `/metrics`).
+    replication: Option<(
+        std::sync::Arc<replication::NodeView>,
+        std::sync::Arc<replication::Stats>,
+    )>,
     /// History queries waiting to be handed to the query worker.
     history_asks: Vec<crate::history_queries::Ask>,
     /// The drop-copy (`events`) sessions.
@@ -244,7 +253,9 @@ impl Router {
             cancels: VecDeque::new(),
             answers: Answers::default(),
             intake_stopped: false,
+            standby: None,
             history: None,
+            replication: None,
             history_asks: Vec::new(),
             dropcopy: dropcopy::DropCopy::new(
                 last_seq,
@@ -328,8 +339,28 @@ impl Router {
         }
     }
 
-    /// Publishes what no request waits for (cancel-on-disconnect first),
-    /// in order, until the ring is full; the rest waits for the next cycle.
+    /// A replicated node's role, epoch and figures, for `/healthz`.
+    pub fn set_replication(
+        &mut self,
+        view: std::sync::Arc<replication::NodeView>,
+        stats: std::sync::Arc<replication::Stats>,
+    ) {
+        self.replication = Some((view, stats));
+    }
+
+    /// Told once per loop cycle whether this node takes order entry
+    /// (`None`: it does) or is a standby (with the primary's address).
+    pub fn set_standby(&mut self, standby: Option<Option<String>>) {
+        self.standby = standby;
+    }
+
+    /// A command from the replicated stream, published by the loop with its
+    /// own seq and time: later commands follow it.
+    pub fn note_replicated(&mut self, cmd: &engine::Command) {
+        self.next_seq = self.next_seq.max(cmd.seq);
+        self.last_ts = self.last_ts.max(cmd.ts_ns);
+    }
+
     /// The history store's figures for `/healthz` and `/metrics`.
     pub fn set_history(&mut self, info: HistoryInfo) {
         self.history = Some(info);
@@ -348,6 +379,8 @@ impl Router {
         self.intake_stopped
     }
 
+    /// Publishes what no request waits for (cancel-on-disconnect first),
+    /// in order, until the ring is full; the rest waits for the next cycle.
     pub fn publish_deferred(
         &mut self,
         now_ns: u64,
@@ -495,6 +528,17 @@ impl Router {
             metrics
                 .gateway_errors
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return self.error(sid, &e);
+        }
+        if let (Some(primary), Op::Trader(_) | Op::Admin(_)) = (&self.standby, &req.op) {
+            let mut e = fail(
+                ErrorCode::NotPrimary,
+                &match primary {
+                    Some(p) => format!("this node is a standby; the primary is {p}"),
+                    None => "this node is a standby; no primary is known yet".to_string(),
+                },
+            );
+            e.primary = primary.clone();
             return self.error(sid, &e);
         }
         let user = s.user.map(|u| u.0).unwrap_or(ADMIN_USER);

@@ -133,6 +133,23 @@ impl Router {
                         st.failures.load(std::sync::atomic::Ordering::Acquire),
                     );
                 }
+                if let Some((view, st)) = &self.replication {
+                    use std::sync::atomic::Ordering::Acquire;
+                    let seq = st.replicated_seq.load(Acquire);
+                    let primary_seq = st.primary_seq.load(Acquire).max(seq);
+                    let _ = write!(
+                        body,
+                        ",\"role\":\"{}\",\"epoch\":{},\"replication\":{{\"replicated_seq\":{seq},\"lag_seq\":{},\"stream_seq\":{},\"failures\":{}}}",
+                        view.state().as_str(),
+                        view.epoch(),
+                        primary_seq.saturating_sub(applied_seq.min(primary_seq)),
+                        st.stream_seq.load(Acquire),
+                        st.failures.load(Acquire),
+                    );
+                    if let Some(l) = view.leader() {
+                        let _ = write!(body, ",\"primary\":\"{}\"", l.http);
+                    }
+                }
                 body.push('}');
                 return respond(self, status, "application/json", &body);
             }

@@ -321,6 +321,7 @@ wire_enum!(error_code_code, error_code_of, ALL_ERROR_CODES, ErrorCode {
     UnknownOrder = 11,
     HistoryUnavailable = 12,
     HistoryDisabled = 13,
+    NotPrimary = 14,
 });
 
 pub(crate) fn opt_reason_code(r: Option<Reason>) -> u8 {

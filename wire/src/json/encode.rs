@@ -415,6 +415,16 @@ pub fn encode_snapshot_ok(seq: u64, state_hash: &[u8; 32], req_id: Option<u64>, 
 /// `{"type":"error","req_id":7,"code":"malformed","message":"..."}`.
 pub fn encode_error(err: &WireError, out: &mut String) {
     encode_error_body(err.req_id, err.code.as_str(), &err.message, out);
+    if let Some(p) = &err.primary {
+        // `…,"primary":"HOST:PORT"}`: the same object, one field more.
+        out.pop();
+        let mut tail = String::new();
+        let mut o = Obj::open(&mut tail);
+        o.str("primary", p);
+        o.close();
+        out.push(',');
+        out.push_str(&tail[1..]);
+    }
 }
 
 /// The error object with a code of the HTTP routes only (`not_found`), which

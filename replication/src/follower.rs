@@ -1,0 +1,166 @@
+//! The standby's follower: tails the replicated stream from the record
+//! after its own journal's last and hands each record, in order, to the
+//! standby's pipeline (which journals and applies it like any input).
+//!
+//! What holds: records come out contiguous from `from_seq + 1`, each
+//! exactly once; a gap, a message that does not decode, or a stream that
+//! does not hold `from_seq + 1` (while holding more) stops the follower
+//! with the reason. It runs on its own thread with its own runtime and
+//! blocks only there (on the stream, or on a full hand-over channel).
+//!
+//! Must never: skip, repeat or reorder a record.
+
+use crate::config::ReplicationConfig;
+use crate::link::Link;
+use crate::Stats;
+use async_nats::jetstream::consumer::{pull, DeliverPolicy};
+use crossbeam_channel::Sender;
+use engine::Command;
+use futures_util::StreamExt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct Follower {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<Result<u64, String>>>,
+}
+
+impl Follower {
+    /// Follows from the record after `from_seq`, sending each to `tx`.
+    pub fn spawn(
+        cfg: ReplicationConfig,
+        from_seq: u64,
+        tx: Sender<Command>,
+        stats: Arc<Stats>,
+    ) -> Follower {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("ringex-follower".into())
+            .spawn(move || {
+                let r = follow(&cfg, from_seq, &tx, &stats, &s);
+                if let Err(e) = &r {
+                    tracing::error!("replication follower stopped: {e}");
+                    *stats.last_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.clone());
+                }
+                r
+            })
+            .expect("spawn the follower");
+        Follower {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops following; the last seq handed over.
+    pub fn stop(mut self) -> Result<u64, String> {
+        self.stop.store(true, Ordering::Release);
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(r)) => r,
+            _ => Err("the follower panicked".into()),
+        }
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn follow(
+    cfg: &ReplicationConfig,
+    from_seq: u64,
+    tx: &Sender<Command>,
+    stats: &Stats,
+    stop: &AtomicBool,
+) -> Result<u64, String> {
+    let link = Link::connect(cfg)?;
+    let mut last = from_seq;
+    // Where to start: the message holding `last + 1`, once the stream has it.
+    let start = loop {
+        if stop.load(Ordering::Acquire) {
+            return Ok(last);
+        }
+        let tail = match link.tail() {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!("replication follower: {e}; retrying");
+                std::thread::sleep(Duration::from_millis(200));
+                continue;
+            }
+        };
+        stats.stream_seq.store(tail.stream_seq, Ordering::Release);
+        stats.primary_seq.store(tail.journal_seq, Ordering::Release);
+        if tail.journal_seq > last {
+            match link.find(last + 1)? {
+                Some(s) => break s,
+                None => {
+                    return Err(format!(
+                        "the stream does not hold record {} (it ends at {}): this journal is not of that stream",
+                        last + 1,
+                        tail.journal_seq
+                    ))
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    link.block_on(async {
+        let stream = link
+            .js()
+            .get_stream(link.stream_name())
+            .await
+            .map_err(|e| format!("stream: {e}"))?;
+        let consumer = stream
+            .create_consumer(pull::OrderedConfig {
+                deliver_policy: DeliverPolicy::ByStartSequence {
+                    start_sequence: start,
+                },
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| format!("ordered consumer: {e}"))?;
+        let mut messages = consumer
+            .messages()
+            .await
+            .map_err(|e| format!("ordered consumer: {e}"))?;
+        while !stop.load(Ordering::Acquire) {
+            let next = tokio::time::timeout(Duration::from_millis(100), messages.next()).await;
+            let msg = match next {
+                Err(_) | Ok(None) => continue,
+                Ok(Some(Err(e))) => {
+                    tracing::warn!("replication follower: {e}");
+                    continue;
+                }
+                Ok(Some(Ok(m))) => m,
+            };
+            if let Ok(info) = msg.info() {
+                stats
+                    .stream_seq
+                    .fetch_max(info.stream_sequence, Ordering::AcqRel);
+            }
+            let records = journal::frames::decode(&msg.payload)
+                .map_err(|e| format!("stream message after record {last}: {e}"))?;
+            for r in records {
+                if r.seq <= last {
+                    continue;
+                }
+                if r.seq != last + 1 {
+                    return Err(format!("gap in the stream: record {} after {last}", r.seq));
+                }
+                if tx.send(r.command).is_err() {
+                    return Ok(last);
+                }
+                last = r.seq;
+                stats.replicated_seq.store(last, Ordering::Release);
+                stats.primary_seq.fetch_max(last, Ordering::AcqRel);
+            }
+        }
+        Ok(last)
+    })
+}
