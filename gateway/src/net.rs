@@ -127,6 +127,8 @@ pub struct Replica {
     pub stats: Arc<replication::Stats>,
     /// A record the ring had no room for, published first next cycle.
     pending: Option<engine::Command>,
+    /// The view's version the router was last told about.
+    told: Option<u64>,
 }
 
 impl Replica {
@@ -136,6 +138,7 @@ impl Replica {
             view: node.view.clone(),
             stats: node.stats.clone(),
             pending: None,
+            told: None,
         }
     }
 }
@@ -367,16 +370,21 @@ impl EventLoop {
         let Some(r) = self.replica.as_mut() else {
             return 0;
         };
-        let state = r.view.state();
-        self.router.set_standby(match state {
-            replication::State::Leading => None,
-            _ => Some(
-                r.view
-                    .leader()
-                    .filter(|_| state == replication::State::Following)
-                    .map(|l| l.http),
-            ),
-        });
+        // The role changes rarely: no lock or copy unless it did.
+        let version = r.view.version();
+        if r.told != Some(version) {
+            r.told = Some(version);
+            let state = r.view.state();
+            self.router.set_standby(match state {
+                replication::State::Leading => None,
+                _ => Some(
+                    r.view
+                        .leader()
+                        .filter(|_| state == replication::State::Following)
+                        .map(|l| l.http),
+                ),
+            });
+        }
         let mut publisher = Publisher {
             inbound: &mut self.pipeline.inbound,
             shared: &self.shared,

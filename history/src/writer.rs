@@ -1,8 +1,9 @@
 //! The writer: projects sequenced inputs into the store on its own thread.
 //!
 //! What holds:
-//! - [`Writer::offer`] never blocks and never allocates beyond the copy of
-//!   the events it hands over: the buffer between producer and writer is
+//! - [`Writer::offer`] never blocks, and copies the events it hands over
+//!   into a buffer the writer gave back (it allocates only while those warm
+//!   up, or when it outruns the writer): the queue between producer and writer is
 //!   bounded ([`WriterConfig::buffer`] inputs); when it is full the input is
 //!   dropped and counted, and the writer later re-derives what it missed from
 //!   the journal (catch-up mode), as it does when it sees a seq beyond the
@@ -98,6 +99,9 @@ impl Stats {
     }
 }
 
+/// Event buffers kept for reuse between the writer and its producer.
+const SPARES: usize = 1024;
+
 /// One input and what the engine made of it.
 pub struct Step {
     pub cmd: Command,
@@ -107,6 +111,9 @@ pub struct Step {
 /// The producer's handle on the writer thread.
 pub struct Writer {
     tx: Option<SyncSender<Step>>,
+    /// Event buffers the writer is done with, for the next offers: the
+    /// producer (the network loop) allocates only while they warm up.
+    spares: Receiver<Vec<Event>>,
     stats: Arc<Stats>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<Result<(), String>>>,
@@ -125,6 +132,7 @@ impl Writer {
     /// nothing it has.
     pub fn spawn_from(store: Box<dyn Store>, cfg: WriterConfig, kept: Option<Engine>) -> Writer {
         let (tx, rx) = sync_channel(cfg.buffer.max(1));
+        let (spare_tx, spares) = sync_channel(SPARES);
         let stats = Arc::new(Stats::default());
         // The journal up to `start_seq` is offered already: a store that is
         // down at start shows that much lag, not none.
@@ -145,11 +153,12 @@ impl Writer {
                     next: 0,
                     kept,
                 };
-                w.run(rx)
+                w.run(rx, spare_tx)
             })
             .expect("spawn the history writer");
         Writer {
             tx: Some(tx),
+            spares,
             stats,
             stop,
             thread: Some(thread),
@@ -165,9 +174,11 @@ impl Writer {
     pub fn offer(&self, cmd: &Command, events: &[Event]) -> bool {
         self.stats.offered.fetch_max(cmd.seq, Ordering::AcqRel);
         let Some(tx) = &self.tx else { return false };
+        let mut buf = self.spares.try_recv().unwrap_or_default();
+        buf.extend_from_slice(events);
         match tx.try_send(Step {
             cmd: *cmd,
-            events: events.to_vec(),
+            events: buf,
         }) {
             Ok(()) => true,
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
@@ -219,13 +230,16 @@ struct Inner {
 }
 
 impl Inner {
-    fn run(&mut self, rx: Receiver<Step>) -> Result<(), String> {
+    fn run(&mut self, rx: Receiver<Step>, spares: SyncSender<Vec<Event>>) -> Result<(), String> {
         self.catch_up(self.cfg.start_seq)?;
         let mut since = Instant::now();
         loop {
             match rx.recv_timeout(self.cfg.max_delay) {
                 Ok(step) => {
-                    self.take(step)?;
+                    let mut buf = self.take(step)?;
+                    buf.clear();
+                    // Full: the producer has enough; this one is freed.
+                    let _ = spares.try_send(buf);
                     let p = self.projector.as_ref().expect("caught up");
                     if p.batch().commands >= self.cfg.batch_cmds
                         || (!p.batch().is_empty() && since.elapsed() >= self.cfg.max_delay)
@@ -248,10 +262,11 @@ impl Inner {
         }
     }
 
-    fn take(&mut self, step: Step) -> Result<(), String> {
+    /// Projects one offered input; gives its event buffer back.
+    fn take(&mut self, step: Step) -> Result<Vec<Event>, String> {
         let seq = step.cmd.seq;
         if seq < self.next {
-            return Ok(());
+            return Ok(step.events);
         }
         if seq > self.next {
             // Inputs were dropped: write what we have, then re-derive the
@@ -270,7 +285,7 @@ impl Inner {
             .expect("caught up")
             .apply(&step.cmd, &step.events);
         self.next = seq + 1;
-        Ok(())
+        Ok(step.events)
     }
 
     fn catch_up_dropped(&mut self) -> Result<(), String> {

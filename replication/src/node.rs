@@ -58,6 +58,9 @@ pub struct NodeView {
     state: AtomicU8,
     epoch: AtomicU64,
     leader: Mutex<Option<Leader>>,
+    /// Bumped when the state or the leader changes: a reader polling each
+    /// loop cycle looks at the rest only when it moved.
+    version: AtomicU64,
 }
 
 impl NodeView {
@@ -74,8 +77,21 @@ impl NodeView {
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
+    /// Changes whenever [`NodeView::state`] or [`NodeView::leader`] does.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
     fn set(&self, s: State) {
-        self.state.store(s as u8, Ordering::Release);
+        if self.state.swap(s as u8, Ordering::AcqRel) != s as u8 {
+            self.version.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+    fn set_leader(&self, l: Leader) {
+        let mut cur = self.leader.lock().unwrap_or_else(|e| e.into_inner());
+        if cur.as_ref() != Some(&l) {
+            *cur = Some(l);
+            self.version.fetch_add(1, Ordering::AcqRel);
+        }
     }
 }
 
@@ -112,6 +128,7 @@ impl Node {
             state: AtomicU8::new(State::Following as u8),
             epoch: AtomicU64::new(0),
             leader: Mutex::new(None),
+            version: AtomicU64::new(0),
         });
         let (tx, rx) = crossbeam_channel::bounded(1 << 16);
         let stop = Arc::new(AtomicBool::new(false));
@@ -217,7 +234,7 @@ impl Run {
                 State::Following => match self.lease.current() {
                     Ok(Some(l)) => {
                         seen_epoch = seen_epoch.max(l.epoch);
-                        *self.view.leader.lock().unwrap_or_else(|e| e.into_inner()) = Some(l);
+                        self.view.set_leader(l);
                     }
                     Ok(None) if self.cfg.role != Role::Standby => {
                         let tail_epoch = self.link.tail().map(|t| t.epoch).unwrap_or(0);
@@ -228,8 +245,7 @@ impl Run {
                                     "replication: took the lease; catching up"
                                 );
                                 self.view.epoch.store(l.epoch, Ordering::Release);
-                                *self.view.leader.lock().unwrap_or_else(|e| e.into_inner()) =
-                                    Some(l);
+                                self.view.set_leader(l);
                                 last_renewed = Instant::now();
                                 self.view.set(State::Promoting);
                                 continue;
