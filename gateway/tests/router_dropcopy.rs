@@ -200,12 +200,25 @@ fn an_overflowing_live_buffer_restarts_the_backfill_and_loses_nothing() {
     for s in &split_slots[1..] {
         router.on_output(s);
     }
-    // Live inputs pour in while the backfill is read slowly.
+    // Live inputs pour in while the backfill is read slowly. The backfill
+    // switches to live only in `dropcopy_poll`, so the first 40 inputs
+    // (well over the 4 KiB buffer) are routed before any poll: the buffer
+    // overflows however fast the worker derives the backfill.
+    let first_40: usize = inputs[split + 1..split + 41]
+        .iter()
+        .flat_map(|(seq, evs)| evs.iter().map(move |ev| (*seq, ev)))
+        .map(|(seq, ev)| {
+            let mut s = String::new();
+            wire::json::encode_sequenced_event(ev, seq, engine.directory(), &mut s);
+            s.len()
+        })
+        .sum();
+    assert!(first_40 > 4 << 10, "{first_40} bytes");
     for (i, (seq, evs)) in inputs[split + 1..].iter().enumerate() {
         for s in slots(*seq, evs) {
             router.on_output(&s);
         }
-        if i % 40 == 0 {
+        if i % 40 == 39 {
             std::thread::sleep(Duration::from_millis(2));
             router.dropcopy_poll();
             take(&mut router, &mut got);
