@@ -19,13 +19,14 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(about = "Engine throughput: ringex vs matchcore vs lobster, one thread, same commands")]
 struct Cli {
-    /// mix, deep, lobster, itch or all.
+    /// mix, deep, lobster, itch, equity (its five scenarios), one scenario
+    /// (equity-static, -normal, -swing25, -swing40, -flash), or all.
     #[arg(long, default_value = "mix")]
     flow: String,
     /// Seed of generated flows.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// Measured commands (generated flows: exactly, default 3,000,000; data flows: at most).
+    /// Measured commands (generated flows: exactly, default 3,000,000, equity ~2M; data flows: at most).
     #[arg(long)]
     cmds: Option<u64>,
     /// Run this command file (written by `flowgen`) instead of building a flow.
@@ -61,12 +62,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let flows = if cli.flow == "all" {
         FlowKind::ALL.to_vec()
+    } else if cli.flow == "equity" {
+        FlowKind::ALL
+            .into_iter()
+            .filter(|k| matches!(k, FlowKind::Equity(_)))
+            .collect()
     } else {
         match FlowKind::parse(&cli.flow) {
             Some(k) => vec![k],
             None => {
                 eprintln!(
-                    "unknown flow {:?}: mix, deep, lobster, itch or all",
+                    "unknown flow {:?}: mix, deep, lobster, itch, equity, equity-SCENARIO or all",
                     cli.flow
                 );
                 return ExitCode::from(2);

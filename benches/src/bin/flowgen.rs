@@ -16,14 +16,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(about = "Write a benchmark flow (mix, deep, lobster, itch) to a command file")]
+#[command(
+    about = "Write a benchmark flow (mix, deep, lobster, itch, equity-SCENARIO) to a command file"
+)]
 struct Cli {
-    /// mix, deep, lobster or itch.
+    /// mix, deep, lobster, itch, or equity-static|normal|swing25|swing40|flash (equity: normal).
     #[arg(long)]
     flow: String,
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// Measured commands (generated flows: exactly, default 3,000,000; data flows: at most).
+    /// Measured commands (generated flows: exactly, default 3,000,000, equity ~2M; data flows: at most).
     #[arg(long)]
     cmds: Option<u64>,
     /// The command file to write.
@@ -43,7 +45,10 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let Some(kind) = FlowKind::parse(&cli.flow) else {
-        eprintln!("unknown flow {:?}: mix, deep, lobster or itch", cli.flow);
+        eprintln!(
+            "unknown flow {:?}: mix, deep, lobster, itch, equity or equity-static|normal|swing25|swing40|flash",
+            cli.flow
+        );
         return ExitCode::from(2);
     };
     let mut o = FlowOptions::new(

@@ -9,6 +9,7 @@
 //! and the caller prints a notice and skips the flow.
 
 pub mod builder;
+pub mod equity;
 pub mod feed;
 pub mod itch_feed;
 pub mod lobster_csv;
@@ -32,14 +33,21 @@ pub enum FlowKind {
     Deep,
     Lobster,
     Itch,
+    /// The `equity` flow in one of its scenarios ([`equity::Scenario`]).
+    Equity(equity::Scenario),
 }
 
 impl FlowKind {
-    pub const ALL: [FlowKind; 4] = [
+    pub const ALL: [FlowKind; 9] = [
         FlowKind::Mix,
         FlowKind::Deep,
         FlowKind::Lobster,
         FlowKind::Itch,
+        FlowKind::Equity(equity::Scenario::Static),
+        FlowKind::Equity(equity::Scenario::Normal),
+        FlowKind::Equity(equity::Scenario::Swing25),
+        FlowKind::Equity(equity::Scenario::Swing40),
+        FlowKind::Equity(equity::Scenario::Flash),
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,10 +56,21 @@ impl FlowKind {
             FlowKind::Deep => "deep",
             FlowKind::Lobster => "lobster",
             FlowKind::Itch => "itch",
+            FlowKind::Equity(s) => match s {
+                equity::Scenario::Static => "equity-static",
+                equity::Scenario::Normal => "equity-normal",
+                equity::Scenario::Swing25 => "equity-swing25",
+                equity::Scenario::Swing40 => "equity-swing40",
+                equity::Scenario::Flash => "equity-flash",
+            },
         }
     }
 
+    /// A flow by name; `equity` alone is its canonical scenario (`normal`).
     pub fn parse(s: &str) -> Option<FlowKind> {
+        if s == "equity" {
+            return Some(FlowKind::Equity(equity::Scenario::Normal));
+        }
         FlowKind::ALL.into_iter().find(|k| k.name() == s)
     }
 }
@@ -66,7 +85,8 @@ impl fmt::Display for FlowKind {
 pub struct FlowOptions {
     pub seed: u64,
     /// Measured commands: exactly this many for generated flows
-    /// ([`DEFAULT_CMDS`] when `None`), at most this many for data flows (all
+    /// ([`DEFAULT_CMDS`] when `None`; for `equity-*`, all of a
+    /// 1,000,000-order run, about 2M), at most this many for data flows (all
     /// of the file when `None`).
     pub cmds: Option<u64>,
     /// Where `lobster/` and `itch/` are.
@@ -138,5 +158,6 @@ pub fn build(kind: FlowKind, o: &FlowOptions) -> Result<(Flow, FlowStats), FlowE
             }
             itch_feed::itch_flow(&path, o.cmds).map_err(FlowError::Bad)
         }
+        FlowKind::Equity(s) => Ok(equity::generate(s, kind.name(), o.seed, o.cmds)),
     }
 }
