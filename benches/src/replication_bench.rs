@@ -79,6 +79,9 @@ pub struct Options {
     pub warmup_secs: f64,
     /// `replication.lease_ms` of the pair.
     pub lease_ms: u64,
+    /// Microseconds the floor sleeps between two publishes (not timed), as
+    /// the replicator idles between sequential orders; 0: back to back.
+    pub floor_gap_us: u64,
     pub parts: Vec<String>,
     /// Append results here; `None`: stdout only.
     pub results_dir: Option<PathBuf>,
@@ -97,6 +100,7 @@ impl Options {
             secs: 3.0,
             warmup_secs: 0.5,
             lease_ms: 1_000,
+            floor_gap_us: 0,
             parts: PARTS.iter().map(|s| s.to_string()).collect(),
             results_dir: None,
             plot: true,
@@ -406,6 +410,9 @@ fn floor_run(
         if i >= o.warmup {
             t_first.get_or_insert(t);
             record(&mut h, t.elapsed().as_nanos() as u64);
+        }
+        if o.floor_gap_us > 0 {
+            std::thread::sleep(Duration::from_micros(o.floor_gap_us));
         }
     }
     let secs = t_first.map_or(0.0, |t| t.elapsed().as_secs_f64());
@@ -749,7 +756,7 @@ pub fn run(o: &Options) -> Result<Vec<Value>, String> {
                 latency_line(
                     "jetstream_publish_ack",
                     &m,
-                    json!({"msg_bytes": payload.len(), "replicas": 3, "warmup": o.warmup}),
+                    json!({"msg_bytes": payload.len(), "replicas": 3, "warmup": o.warmup, "gap_us": o.floor_gap_us}),
                 )
             }
             Err(e) => error_line(

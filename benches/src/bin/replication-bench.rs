@@ -58,6 +58,9 @@ struct Cli {
     /// The pair's replication.lease_ms (failover waits for it to expire).
     #[arg(long, default_value_t = 1_000)]
     lease_ms: u64,
+    /// Microseconds the floor sleeps between two publishes (untimed; default 0: back to back).
+    #[arg(long, default_value_t = 0)]
+    floor_gap_us: u64,
     /// Measurements, comma-separated: floor, round_trip, sustained, failover (default all).
     #[arg(long)]
     parts: Option<String>,
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     o.lease_ms = cli.lease_ms;
+    o.floor_gap_us = cli.floor_gap_us;
     o.results_dir = (!cli.no_append).then(|| {
         cli.results
             .unwrap_or_else(benches::results::default_results_dir)
