@@ -318,8 +318,11 @@ fn replication_bench_quick_measures_every_part_on_a_cluster() {
         assert!(l["p50_ns"].as_u64() > Some(0), "{l}");
         assert!(l["p99_ns"].as_u64() >= l["p50_ns"].as_u64(), "{l}");
     }
+    // Counts only, never a rate: a stalled second on a loaded machine may
+    // leave the short recorded window empty.
     for l in [&lines[2], &lines[4]] {
-        assert!(l["reports"].as_u64() > Some(0), "{l}");
+        assert!(l["sent"].as_u64() > Some(0), "{l}");
+        assert!(l["reports"].as_u64() <= l["sent"].as_u64(), "{l}");
     }
     // Every record the primary stored went into some stream message.
     let on = &lines[4];
