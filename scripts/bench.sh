@@ -9,12 +9,14 @@
 #   engine-throughput (mix, deep, lobster, itch; peers side by side),
 #   pipeline-latency (both profiles), wire-latency (both profiles, beside a
 #   TCP echo), memory, journal-bench, replay-bench, md-fanout, history-bench
-#   (SQLite, and PostgreSQL when RINGEX_TEST_PG_URL names a server).
+#   (SQLite, and PostgreSQL when RINGEX_TEST_PG_URL names a server),
+#   replication-bench (on the cluster RINGEX_BENCH_NATS_URLS names, else on a
+#   throwaway 3-node one from scripts/nats.sh; skipped with a notice without).
 # A benchmark that fails is reported and the others still run; the exit
 # status is 1 if any failed.
 set -uo pipefail
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 QUICK=0
 for a in "$@"; do
@@ -36,7 +38,8 @@ if ! cargo build --release --workspace --bins; then
 fi
 
 MARK="$(mktemp)"
-trap 'rm -f "$MARK"' EXIT
+STARTED_NATS=0
+trap 'rm -f "$MARK"; if [[ $STARTED_NATS == 1 ]]; then nats_stop; fi' EXIT
 "$BIN/bench-summary" --mark-out "$MARK"
 
 FAILED=()
@@ -53,6 +56,18 @@ run() {
   fi
 }
 
+# replication-bench: a throwaway cluster unless one is named.
+if [[ -z ${RINGEX_BENCH_NATS_URLS:-} ]]; then
+  # shellcheck source=scripts/nats.sh
+  source scripts/nats.sh
+  if nats_start; then
+    STARTED_NATS=1
+    export RINGEX_BENCH_NATS_URLS=$RINGEX_TEST_NATS_URLS
+  else
+    echo "bench.sh: no NATS cluster: replication-bench will say so and measure nothing" >&2
+  fi
+fi
+
 if [[ $QUICK == 1 ]]; then
   run engine-throughput "$BIN/engine-throughput" --flow mix --cmds 100000 --runs 1 --min-cmds 200000
   run engine-throughput-deep "$BIN/engine-throughput" --flow deep --cmds 100000 --runs 1 --min-cmds 0 \
@@ -66,6 +81,7 @@ if [[ $QUICK == 1 ]]; then
   run replay-bench "$BIN/replay-bench" --cmds 20000
   run md-fanout "$BIN/md-fanout" --quick
   run history-bench "$BIN/history-bench" --smoke
+  run replication-bench "$BIN/replication-bench" --quick
 else
   run engine-throughput "$BIN/engine-throughput" --flow all
   run pipeline-latency "$BIN/pipeline-latency"
@@ -75,6 +91,7 @@ else
   run replay-bench "$BIN/replay-bench"
   run md-fanout "$BIN/md-fanout"
   run history-bench "$BIN/history-bench"
+  run replication-bench "$BIN/replication-bench"
 fi
 
 echo

@@ -20,6 +20,10 @@
 //!   histograms, percentiles), [`plot`] draws their percentile plots (SVG).
 //! - [`history_bench`]: the history store's writer rate, lag, cost to the
 //!   pipeline and catch-up time, on SQLite and PostgreSQL.
+//! - [`replication_bench`]: order round trip with replication off and on
+//!   beside the bare JetStream publish-ack of one batch, commands/s
+//!   sustained by a replicated pair, and failover time (needs a NATS
+//!   cluster).
 //! - [`summary`]: the markdown tables `bench-summary` prints from the
 //!   results files.
 //!
@@ -37,6 +41,7 @@ pub mod memory;
 pub mod peers;
 pub mod pipeline_latency;
 pub mod plot;
+pub mod replication_bench;
 pub mod results;
 pub mod summary;
 pub mod throughput;

@@ -361,11 +361,60 @@ fn known(bench: &str) -> Option<(&'static str, Cols)> {
                 ("rows/s", "rows_per_s", Int),
             ],
         ),
+        "replication_round_trip" => (
+            "Replication: order round trip (place -> new report over binary TCP, sequential) beside the JetStream publish-ack of one batch; µs",
+            &[
+                ("path", "path", Plain),
+                ("msg bytes", "msg_bytes", Int),
+                ("achieved/s", "achieved", Int),
+                ("p50", "p50_ns", Us),
+                ("p90", "p90_ns", Us),
+                ("p99", "p99_ns", Us),
+                ("p99.9", "p999_ns", Us),
+                ("max", "max_ns", Us),
+                ("count", "count", Int),
+            ],
+        ),
+        "replication_round_trip_ratio" => (
+            "Replication: round trip on / off, and what it adds beside the floor",
+            &[
+                ("on/off p50", "on_over_off_p50", Ratio),
+                ("on/off p99", "on_over_off_p99", Ratio),
+                ("added p50 µs", "added_p50_ns", Us),
+                ("floor p50 µs", "floor_p50_ns", Us),
+                ("added/floor p50", "added_over_floor_p50", Ratio),
+                ("on/floor p50", "on_over_floor_p50", Ratio),
+                ("on/floor p99", "on_over_floor_p99", Ratio),
+            ],
+        ),
+        "replication_sustained" => (
+            "Replication: acknowledged orders/s sustained by pipelined clients",
+            &[
+                ("replication", "replication", Plain),
+                ("clients", "clients", Int),
+                ("window", "window", Int),
+                ("secs", "secs", Secs),
+                ("cmds/s", "cmds_per_s", Int),
+                ("stream msgs", "stream_msgs", Int),
+                ("records/msg", "records_per_msg", Plain),
+            ],
+        ),
+        "replication_failover" => (
+            "Replication: failover, kill -9 of the primary to the first accepted order",
+            &[
+                ("lease ms", "lease_ms", Int),
+                ("failover ms", "failover_ms", Plain),
+                ("over lease ms", "over_lease_ms", Plain),
+                ("attempts", "attempts", Int),
+                ("new role", "new_role", Plain),
+                ("new epoch", "new_epoch", Plain),
+            ],
+        ),
         _ => return None,
     })
 }
 
-const ORDER: [&str; 16] = [
+const ORDER: [&str; 20] = [
     "engine_throughput",
     "engine_throughput_ratio",
     "pipeline_latency",
@@ -382,6 +431,10 @@ const ORDER: [&str; 16] = [
     "history_lag",
     "history_pipeline",
     "history_catch_up",
+    "replication_round_trip",
+    "replication_round_trip_ratio",
+    "replication_sustained",
+    "replication_failover",
 ];
 
 fn table(out: &mut String, heads: &[String], rows: &[Vec<String>]) {

@@ -220,3 +220,118 @@ fn history_bench_smoke_measures_every_part_on_sqlite() {
     assert_eq!(lines[1]["dropped"], 0, "{}", lines[1]);
     assert!(lines[2]["on_over_off"].as_f64() > Some(0.0), "{}", lines[2]);
 }
+
+/// `replication-bench` with `env` as its environment (besides ours).
+fn replication_bench(args: &[&str], env_nats: Option<&str>) -> std::process::Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_replication-bench"));
+    c.args(args)
+        .env_remove("RINGEX_BENCH_NATS_URLS")
+        .env_remove("RINGEX_TEST_NATS_URLS");
+    if let Some(u) = env_nats {
+        c.env("RINGEX_TEST_NATS_URLS", u);
+    }
+    c.output().expect("replication-bench")
+}
+
+#[test]
+fn replication_bench_without_a_cluster_says_so_and_exits_0() {
+    let out = replication_bench(&["--quick", "--no-append"], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("NOTICE") && err.contains("no NATS cluster"),
+        "{err}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains('{'),
+        "no result lines without a cluster"
+    );
+}
+
+#[test]
+fn replication_bench_quick_measures_every_part_on_a_cluster() {
+    let Some(urls) = std::env::var("RINGEX_TEST_NATS_URLS")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!(
+            "NOTICE: skipping `replication_bench_quick_measures_every_part_on_a_cluster`: \
+             RINGEX_TEST_NATS_URLS is not set (scripts/nats.sh starts a 3-node cluster)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().to_str().unwrap();
+    let out = replication_bench(
+        &[
+            "--quick",
+            "--orders",
+            "100",
+            "--warmup",
+            "10",
+            "--secs",
+            "0.5",
+            "--warmup-secs",
+            "0.1",
+            "--results",
+            results,
+        ],
+        Some(&urls),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "replication-bench failed: {err}");
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    for l in &lines {
+        assert!(l.get("error").is_none(), "{l}");
+    }
+    let batch = benches::replication_bench::one_order_batch().unwrap().len() as u64;
+    let floor = &lines[0];
+    assert_eq!(floor["path"], "jetstream_publish_ack", "{floor}");
+    assert_eq!(floor["count"], 100, "{floor}");
+    assert_eq!(floor["msg_bytes"].as_u64(), Some(batch), "{floor}");
+    if err.contains("no ringex binary") {
+        eprintln!("NOTICE: no ringex binary beside the bench: only the floor was measured");
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        return;
+    }
+    assert_eq!(
+        benches_of(&lines),
+        [
+            "replication_round_trip",
+            "replication_round_trip",
+            "replication_sustained",
+            "replication_round_trip",
+            "replication_sustained",
+            "replication_failover",
+            "replication_round_trip_ratio",
+        ]
+    );
+    assert_eq!(lines[1]["path"], "ringex_replication_off");
+    assert_eq!(lines[3]["path"], "ringex_replication_on");
+    for l in [&lines[1], &lines[3]] {
+        assert_eq!(l["count"], 100, "{l}");
+        assert!(l["p50_ns"].as_u64() > Some(0), "{l}");
+        assert!(l["p99_ns"].as_u64() >= l["p50_ns"].as_u64(), "{l}");
+    }
+    // Counts only, never a rate: a stalled second on a loaded machine may
+    // leave the short recorded window empty.
+    for l in [&lines[2], &lines[4]] {
+        assert!(l["sent"].as_u64() > Some(0), "{l}");
+        assert!(l["reports"].as_u64() <= l["sent"].as_u64(), "{l}");
+    }
+    // Every record the primary stored went into some stream message.
+    let on = &lines[4];
+    assert!(on["stream_msgs"].as_u64() > Some(0), "{on}");
+    assert!(on["records"].as_u64() >= on["stream_msgs"].as_u64(), "{on}");
+    let f = &lines[5];
+    assert_eq!(f["new_role"], "primary", "{f}");
+    assert!(f["failover_ms"].as_f64() > Some(0.0), "{f}");
+    let written = std::fs::read_to_string(dir.path().join("replication.jsonl")).unwrap();
+    assert_eq!(written.lines().count(), lines.len());
+    assert!(dir.path().join("replication.svg").is_file());
+}
