@@ -13,16 +13,12 @@
 //!   `open - (old total - new total)`; a result of 0 or less is refused here,
 //!   as ringex refuses a total not above the filled part.
 //!
-//! A guard around a matchcore 0.4.0 defect: a limit order (submit or amend to
-//! a crossing price) is matched with no price limit (`match_order(.., None,
-//! ..)` in `execution/submit.rs` and `execution/amend.rs`), so when it is
-//! larger than what rests within its limit it trades through its limit price.
-//! When that would happen, the adapter sends instead an IOC for exactly what
-//! rests within the limit and then (GTC only) the remainder as a new GTC at
-//! the limit price, which no longer crosses; an amend in that case becomes a
-//! cancel followed by that pair. Outcomes then equal ringex's; the cost of the
-//! check (a walk of the levels the order crosses) is counted in matchcore's
-//! time.
+//! The crate is our copy of matchcore 0.4.0 with the fix of its issue #167
+//! (`benches/vendor/matchcore`): as shipped, a crossing limit order (submit,
+//! or amend to a crossing price) is matched with no price limit and trades
+//! through its own limit when it is larger than what rests within it.
+//! `tests/matchcore_167.rs` shows the shipped behaviour; with the fix the
+//! outcomes equal ringex's, with nothing rewritten by this adapter.
 
 use super::translate::{translate, BookOp, Translation};
 use super::{BookEngine, RunStats};
@@ -46,8 +42,6 @@ pub struct MatchcoreBook {
     ids: Vec<u64>,
     /// Our order id -> total quantity in ringex's sense (filled part included).
     totals: Vec<u64>,
-    /// Operations the trade-through guard rewrote in the current run.
-    guarded: u64,
 }
 
 fn side(s: engine::Side) -> mc::Side {
@@ -112,65 +106,6 @@ impl MatchcoreBook {
         )
     }
 
-    /// Open quantity resting within `limit` on the side a `taker` order meets,
-    /// counted up to `cap`.
-    #[inline]
-    fn within(&self, book: u32, taker: mc::Side, limit: u64, cap: u64) -> u64 {
-        let lb = self.books[book as usize].limit();
-        let levels = lb.levels();
-        let mut sum = 0u64;
-        match taker {
-            mc::Side::Buy => {
-                for (_, lid) in lb.asks().range(..=Price(limit)) {
-                    sum += levels[*lid].total_quantity().0;
-                    if sum >= cap {
-                        return cap;
-                    }
-                }
-            }
-            mc::Side::Sell => {
-                for (_, lid) in lb.bids().range(Price(limit)..).rev() {
-                    sum += levels[*lid].total_quantity().0;
-                    if sum >= cap {
-                        return cap;
-                    }
-                }
-            }
-        }
-        sum
-    }
-
-    /// A limit order as ringex would match it; returns (our order's matchcore id, accepted, trades).
-    fn guarded_limit(
-        &mut self,
-        book: u32,
-        side: mc::Side,
-        price: u64,
-        qty: u64,
-        ioc: bool,
-    ) -> (u64, bool, u64) {
-        let tif = if ioc {
-            TimeInForce::Ioc
-        } else {
-            TimeInForce::Gtc
-        };
-        let within = self.within(book, side, price, qty);
-        if within == 0 || within >= qty {
-            let (seq, o) = self.submit_limit(book, side, price, qty, tif);
-            let (ok, t) = tally(&o);
-            return (seq, ok, t);
-        }
-        self.guarded += 1;
-        let (seq, o) = self.submit_limit(book, side, price, within, TimeInForce::Ioc);
-        let (ok, t) = tally(&o);
-        if ioc {
-            return (seq, ok, t);
-        }
-        let (seq2, o2) = self.submit_limit(book, side, price, qty - within, TimeInForce::Gtc);
-        let (ok2, t2) = tally(&o2);
-        (seq2, ok && ok2, t + t2)
-    }
-
     /// The matchcore id of our order `id` (an id never placed has none).
     #[inline]
     fn mc_id(&self, id: u64) -> u64 {
@@ -188,10 +123,15 @@ impl MatchcoreBook {
                 qty,
                 ioc,
             } => {
-                let (mc_id, ok, t) = self.guarded_limit(book, side(s), price, qty, ioc);
-                self.ids[id as usize] = mc_id;
+                let tif = if ioc {
+                    TimeInForce::Ioc
+                } else {
+                    TimeInForce::Gtc
+                };
+                let (seq, o) = self.submit_limit(book, side(s), price, qty, tif);
+                self.ids[id as usize] = seq;
                 self.totals[id as usize] = qty;
-                (ok, t)
+                tally(&o)
             }
             BookOp::Market {
                 book,
@@ -240,7 +180,7 @@ impl MatchcoreBook {
             };
             return tally(&self.exec(book, CommandKind::Amend(cmd)).1);
         };
-        let (open, cur_price, s) = (o.total_quantity().0, o.price().0, o.side());
+        let (open, cur_price) = (o.total_quantity().0, o.price().0);
         let total = self.totals[id as usize];
         let new_open = match qty {
             Some(q) => open as i64 - (total as i64 - q as i64),
@@ -251,34 +191,6 @@ impl MatchcoreBook {
         }
         let new_open = new_open as u64;
         let new_price = price.unwrap_or(cur_price);
-        let crosses = match s {
-            mc::Side::Buy => self.books[book as usize]
-                .limit()
-                .asks()
-                .keys()
-                .next()
-                .is_some_and(|a| a.0 <= new_price),
-            mc::Side::Sell => self.books[book as usize]
-                .limit()
-                .bids()
-                .keys()
-                .next_back()
-                .is_some_and(|b| b.0 >= new_price),
-        };
-        if new_price != cur_price && crosses && self.within(book, s, new_price, new_open) < new_open
-        {
-            // Would trade through: cancel, then the guarded pair at the new price.
-            self.guarded += 1;
-            let cancel = CancelCmd {
-                order_id: mc_id,
-                order_kind: OrderKind::Limit,
-            };
-            let (ok, _) = tally(&self.exec(book, CommandKind::Cancel(cancel)).1);
-            let (new_id, ok2, t) = self.guarded_limit(book, s, new_price, new_open, false);
-            self.ids[id as usize] = new_id;
-            self.totals[id as usize] = qty.unwrap_or(total);
-            return (ok && ok2, t);
-        }
         let patch = LimitOrderPatch {
             price: (new_price != cur_price).then_some(Price(new_price)),
             quantity_policy: qty.map(|_| QuantityPolicy::Standard {
@@ -319,15 +231,13 @@ impl BookEngine for MatchcoreBook {
         let setup = t.apply_setup(|op| self.op(op).0);
         self.t = t;
         setup?;
-        self.guarded = 0;
         Ok(())
     }
 
     fn run(&mut self, flow: &Flow) -> RunStats {
         let mut t = std::mem::take(&mut self.t);
-        let mut s = t.run_measured(flow.measured.len() as u64, |op| self.op(op));
+        let s = t.run_measured(flow.measured.len() as u64, |op| self.op(op));
         self.t = t;
-        s.adapted = self.guarded;
         s
     }
 }

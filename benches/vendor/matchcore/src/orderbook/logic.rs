@@ -1,0 +1,4 @@
+//! Logic for the order book
+
+mod matching;
+mod operations;

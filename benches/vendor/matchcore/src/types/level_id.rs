@@ -1,0 +1,2 @@
+/// Represents a unique identifier for a price level
+pub(crate) type LevelId = usize;

@@ -1,0 +1,5 @@
+//! Utility functions for the matchcore library
+
+mod format;
+
+pub(crate) use format::*;
