@@ -191,7 +191,7 @@ fn client_thread(
             tries += 1;
             assert!(tries <= 50, "client {user}: {clid} never answered");
             let r = f
-                .place(o.clone())
+                .place(o)
                 .unwrap_or_else(|e| panic!("client {user}: {clid}: {e}"));
             match r.body {
                 ReplyBody::Execution(e) if e.exec_type == ExecType::New => {
@@ -231,6 +231,12 @@ fn client_thread(
 }
 
 fn seeds() -> Vec<u64> {
+    if let Some(s) = std::env::var("RINGEX_FAILOVER_SEED")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        return vec![s];
+    }
     let n = std::env::var("RINGEX_FAILOVER_SEEDS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
@@ -400,10 +406,22 @@ fn run_seed(urls: &str, seed: u64) {
                 })
                 .collect()
         };
-        assert!(
-            state(&a2) == state(&b),
-            "user {u}: the same open orders on both"
-        );
+        let (x, y) = (state(&a2), state(&b));
+        if x != y {
+            let only = |p: &Vec<_>, q: &Vec<_>| -> Vec<String> {
+                p.iter()
+                    .filter(|&o| !q.contains(o))
+                    .map(|o| format!("{o:?}"))
+                    .collect()
+            };
+            panic!(
+                "user {u}: the open orders differ; only on the rejoined node: {:?}; only on the primary: {:?}\nrejoined: {}\nprimary: {}",
+                only(&x, &y),
+                only(&y, &x),
+                healthz(&a2),
+                healthz(&b)
+            );
+        }
     }
     assert_eq!(snapshot(&a2), snapshot(&b), "the same state hash");
 
