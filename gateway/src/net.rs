@@ -381,7 +381,10 @@ impl EventLoop {
                     r.view
                         .leader()
                         .filter(|_| state == replication::State::Following)
-                        .map(|l| l.http),
+                        .map(|l| crate::router::PrimaryAddrs {
+                            http: l.http,
+                            tcp: l.tcp,
+                        }),
                 ),
             });
         }

@@ -160,7 +160,14 @@ fn show(r: &Reply) -> String {
             format!("open_orders {} (more: {more})", orders.len())
         }
         ReplyBody::Fees { fees, more } => format!("fees {} (more: {more})", fees.len()),
-        ReplyBody::Error { code, message } => format!("error {}: {message}", code.as_str()),
+        ReplyBody::Error {
+            code,
+            message,
+            primary,
+        } => match primary {
+            Some(p) => format!("error {}: {message} (primary {p})", code.as_str()),
+            None => format!("error {}: {message}", code.as_str()),
+        },
     };
     match r.req_id {
         Some(id) => format!("[req {id}] {body}"),

@@ -157,16 +157,41 @@ impl Client {
         api_key: &str,
         cancel_on_disconnect: bool,
     ) -> Result<(UserId, Role), ClientError> {
+        self.login_until(api_key, cancel_on_disconnect, None)
+    }
+
+    /// [`Client::login`], waiting at most `wait` for the answer (then
+    /// `ClientError::Io` of kind `TimedOut`).
+    pub fn login_within(
+        &mut self,
+        api_key: &str,
+        cancel_on_disconnect: bool,
+        wait: Duration,
+    ) -> Result<(UserId, Role), ClientError> {
+        self.login_until(api_key, cancel_on_disconnect, Some(Instant::now() + wait))
+    }
+
+    fn login_until(
+        &mut self,
+        api_key: &str,
+        cancel_on_disconnect: bool,
+        deadline: Option<Instant>,
+    ) -> Result<(UserId, Role), ClientError> {
         let req_id = self.take_req_id();
         self.wbuf.clear();
         encode_login(api_key, cancel_on_disconnect, Some(req_id), &mut self.wbuf)?;
         self.stream.write_all(&self.wbuf)?;
         loop {
-            let reply = self.read_reply(None)?.ok_or(ClientError::Closed)?;
+            let reply = self.read_reply(deadline)?.ok_or_else(|| {
+                ClientError::Io(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "no answer to the login",
+                ))
+            })?;
             if reply.req_id == Some(req_id) {
                 match reply.body {
                     ReplyBody::Login { user, role } => return Ok((user, role)),
-                    ReplyBody::Error { code, message } => {
+                    ReplyBody::Error { code, message, .. } => {
                         return Err(ClientError::Refused { code, message })
                     }
                     _ => {}
@@ -230,7 +255,7 @@ impl Client {
                         }
                         continue;
                     }
-                    ReplyBody::Error { code, message } => {
+                    ReplyBody::Error { code, message, .. } => {
                         return Err(ClientError::Refused { code, message })
                     }
                     _ => {}
@@ -260,7 +285,7 @@ impl Client {
                         }
                         continue;
                     }
-                    ReplyBody::Error { code, message } => {
+                    ReplyBody::Error { code, message, .. } => {
                         return Err(ClientError::Refused { code, message })
                     }
                     _ => {}

@@ -4,7 +4,8 @@
 //! the JSON codec ([`json`], split into `decode` and `encode`), the binary
 //! frame codec ([`binary`], split into its `server` and `client` halves),
 //! the market-data messages ([`md`]), the command/event JSON lines tools
-//! print, and the Rust client library ([`client`], blocking std TCP).
+//! print, and the Rust client library ([`client`], blocking std TCP, and
+//! [`failover`], which follows the primary of a replicated pair).
 //!
 //! What holds: every decoder is a plain function of its input (no socket, no
 //! clock, no state) that a unit test and a fuzz target can call, and never
@@ -15,6 +16,7 @@ pub mod api;
 pub mod binary;
 pub mod client;
 mod dir;
+pub mod failover;
 pub mod json;
 pub mod md;
 

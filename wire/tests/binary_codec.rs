@@ -664,6 +664,16 @@ fn fees() -> Vec<(AssetId, Units)> {
     vec![(USD, Units::new(350_000)), (BTC, Units::new(0))]
 }
 
+fn not_primary() -> WireError {
+    let mut e = WireError::new(
+        Some(8),
+        ErrorCode::NotPrimary,
+        "this node is a standby; the primary is 127.0.0.1:9001",
+    );
+    e.primary = Some("127.0.0.1:9001".into());
+    e
+}
+
 fn error() -> WireError {
     WireError::new(
         Some(7),
@@ -721,6 +731,9 @@ fn reply_pairs() -> Vec<(Vec<u8>, String)> {
     });
     pair(&|b| encode_error_bin(&error(), b), &|s| {
         encode_error(&error(), s)
+    });
+    pair(&|b| encode_error_bin(&not_primary(), b), &|s| {
+        encode_error(&not_primary(), s)
     });
     v
 }
@@ -872,8 +885,16 @@ fn reply_json(r: &Reply) -> Value {
                 .collect();
             json!({"type":"admin","op":"fees","ok":true,"fees":m})
         }
-        ReplyBody::Error { code, message } => {
-            json!({"type":"error","code":code.as_str(),"message":message})
+        ReplyBody::Error {
+            code,
+            message,
+            primary,
+        } => {
+            let mut v = json!({"type":"error","code":code.as_str(),"message":message});
+            if let Some(p) = primary {
+                v["primary"] = json!(p);
+            }
+            v
         }
     };
     if let Some(id) = r.req_id {
@@ -1362,6 +1383,7 @@ fn client_logs_in_places_and_reads_reports_however_they_are_cut() {
         ReplyBody::Error {
             code: ErrorCode::Malformed,
             message: error().message,
+            primary: None,
         }
     );
     drop(client);

@@ -55,7 +55,7 @@ impl Rx for BinRx {
             (ReplyBody::Execution(e), _) if e.exec_type == ExecType::Rejected => {
                 Err(format!("place rejected: {:?}", e.reason))
             }
-            (ReplyBody::Error { code, message }, _) => {
+            (ReplyBody::Error { code, message, .. }, _) => {
                 Err(format!("server error {}: {message}", code.as_str()))
             }
             _ => Ok(None),

@@ -170,20 +170,23 @@ fn run(args: Args) -> Result<(), String> {
             .map_err(|e| format!("recovery: {e}"))?;
     // A replicated node keeps no record the stream does not have: what a
     // primary journaled but never got into the stream (its outputs never
-    // left) is cut before the node follows the stream.
+    // left) is cut before the node follows the stream, also when the
+    // stream has since moved past it with another primary's records.
     let repl_link = match &cfg.replication {
         Some(r) => {
             let link = replication::Link::connect(r)?;
             let tail = link.ensure_stream()?;
-            if rec.last_seq > tail.journal_seq {
+            let keep = replicated_prefix(&link, &cfg.data_dir, rec.last_seq, tail.journal_seq)?;
+            if rec.last_seq > keep {
                 tracing::warn!(
                     journal_seq = rec.last_seq,
                     stream_seq = tail.journal_seq,
+                    keep,
                     "replication: cutting the journal's unreplicated tail"
                 );
                 drop(writer);
                 drop(rec);
-                journal::truncate_after(&cfg.data_dir, tail.journal_seq)
+                journal::truncate_after(&cfg.data_dir, keep)
                     .map_err(|e| format!("cutting the unreplicated tail: {e}"))?;
                 (writer, report, rec) =
                     journal::recovery::open_and_recover(jc, EngineLimits::default())
@@ -549,4 +552,53 @@ fn demo_setup(net: &mut EventLoop) -> Vec<(u64, String)> {
         net.publish_operator(c);
     }
     keys
+}
+
+/// The last seq up to which this node's journal (ending at `last_seq`) is
+/// what the stream (ending at `stream_last`) holds. Its end, or less: the
+/// stream's end when the journal goes on past it, or, when another primary
+/// has since written those seqs, the seq before the first record where the
+/// two differ. Batches are compared from the one holding the last seq both
+/// have, backwards, until one agrees from its first record on (an epoch
+/// marker holds no record, so it always does): the new primary cuts its
+/// batches where it likes, but its first starts right after the marker.
+fn replicated_prefix(
+    link: &replication::Link,
+    data_dir: &std::path::Path,
+    last_seq: u64,
+    stream_last: u64,
+) -> Result<u64, String> {
+    let k = last_seq.min(stream_last);
+    if k == 0 {
+        return Ok(0);
+    }
+    // Not in the stream any more (its limits dropped it): nothing to compare.
+    let Some(mut at) = link.find(k)? else {
+        return Ok(k);
+    };
+    let mut keep = k;
+    while at > 0 {
+        let Some(batch) = link.get(at)? else {
+            return Ok(keep);
+        };
+        let theirs = journal::frames::decode(&batch.payload)
+            .map_err(|e| format!("stream message {at}: {e}"))?;
+        let mut ours = journal::read_records(data_dir, batch.first_seq.max(1))
+            .map_err(|e| format!("reading the journal from {}: {e}", batch.first_seq))?;
+        let differs = theirs
+            .iter()
+            .filter(|t| t.seq <= keep)
+            .find(|t| !matches!(ours.next(), Some(Ok(o)) if o == **t))
+            .map(|t| t.seq);
+        match differs {
+            None => return Ok(keep),
+            Some(d) if d > batch.first_seq => return Ok(d - 1),
+            Some(_) => keep = batch.first_seq - 1,
+        }
+        if keep == 0 {
+            return Ok(0);
+        }
+        at -= 1;
+    }
+    Ok(keep)
 }

@@ -59,6 +59,16 @@ pub enum Wire {
 }
 
 /// What bounds each session.
+/// Where the primary takes order entry (from its lease): the address a
+/// standby names in its `not_primary` answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrimaryAddrs {
+    /// HTTP and WebSocket.
+    pub http: String,
+    /// The binary TCP port.
+    pub tcp: String,
+}
+
 #[derive(Clone, Debug)]
 pub struct SessionLimits {
     pub rate_per_s: u64,
@@ -153,8 +163,9 @@ pub struct Router {
     intake_stopped: bool,
     /// Not the primary (a replicated standby, or one that is taking over):
     /// order entry and admin commands are answered `not_primary`, naming
-    /// the primary when it is known.
-    standby: Option<Option<String>>,
+    /// the primary when it is known: its binary TCP address to a binary
+    /// session, its HTTP address to a WebSocket or HTTP one.
+    standby: Option<Option<PrimaryAddrs>>,
     /// The history store, when there is one: its backend and writer stats.
     history: Option<HistoryInfo>,
     /// A replicated node's role and figures (`/healthz`, `/metrics`).
@@ -348,9 +359,9 @@ impl Router {
         self.replication = Some((view, stats));
     }
 
-    /// Told once per loop cycle whether this node takes order entry
-    /// (`None`: it does) or is a standby (with the primary's address).
-    pub fn set_standby(&mut self, standby: Option<Option<String>>) {
+    /// Told whether this node takes order entry (`None`: it does) or is a
+    /// standby (with the primary's addresses, when known).
+    pub fn set_standby(&mut self, standby: Option<Option<PrimaryAddrs>>) {
         self.standby = standby;
     }
 
@@ -531,14 +542,20 @@ impl Router {
             return self.error(sid, &e);
         }
         if let (Some(primary), Op::Trader(_) | Op::Admin(_)) = (&self.standby, &req.op) {
+            // The address of the protocol this session speaks: a client
+            // follows it without knowing the other port.
+            let primary = primary.as_ref().map(|p| match s.wire {
+                Wire::Binary => p.tcp.clone(),
+                _ => p.http.clone(),
+            });
             let mut e = fail(
                 ErrorCode::NotPrimary,
-                &match primary {
+                &match &primary {
                     Some(p) => format!("this node is a standby; the primary is {p}"),
                     None => "this node is a standby; no primary is known yet".to_string(),
                 },
             );
-            e.primary = primary.clone();
+            e.primary = primary;
             return self.error(sid, &e);
         }
         let user = s.user.map(|u| u.0).unwrap_or(ADMIN_USER);

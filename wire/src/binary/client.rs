@@ -313,6 +313,8 @@ pub enum ReplyBody {
     Error {
         code: ErrorCode,
         message: String,
+        /// With `not_primary`: the primary's binary TCP address, when known.
+        primary: Option<String>,
     },
 }
 
@@ -447,6 +449,9 @@ pub fn decode_reply(buf: &[u8]) -> Result<Option<(Reply, usize)>, FrameError> {
             Ok(ReplyBody::Error {
                 code: rd.code("code", error_code_of)?,
                 message: rd.str16("message")?.to_owned(),
+                primary: Some(rd.str8("primary")?)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned),
             })
         })(),
         other => Err(format!("unknown message type {other:#04x}")),

@@ -606,7 +606,9 @@ pub fn encode_snapshot_ok_bin(
     finish(out, start);
 }
 
-/// Error reply: code and message (cut to [`ERROR_MESSAGE_BYTES_MAX`]).
+/// Error reply: code, message (cut to [`ERROR_MESSAGE_BYTES_MAX`]) and, with
+/// `not_primary`, the primary's address (empty: none known, or one longer
+/// than a `str8` holds, which is left out rather than cut).
 pub fn encode_error_bin(err: &WireError, out: &mut Vec<u8>) {
     let start = begin(out, msg::ERROR, err.req_id);
     put_u8(out, error_code_code(err.code));
@@ -616,6 +618,12 @@ pub fn encode_error_bin(err: &WireError, out: &mut Vec<u8>) {
         n -= 1;
     }
     put_str16(out, &m[..n]);
+    let primary = err
+        .primary
+        .as_deref()
+        .filter(|p| p.len() <= u8::MAX as usize)
+        .unwrap_or("");
+    put_str8(out, primary);
     finish(out, start);
 }
 
