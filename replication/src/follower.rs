@@ -81,6 +81,9 @@ const STALL: Duration = Duration::from_secs(2);
 enum Consumed {
     Stopped,
     Stalled,
+    /// The stream or its consumer could not be reached (a node lost, a
+    /// leader being elected): try again.
+    Unreachable(String),
 }
 
 fn follow(
@@ -102,6 +105,10 @@ fn follow(
                 last,
                 "replication follower: no message for {STALL:?} while the stream holds more; subscribing again"
             ),
+            Consumed::Unreachable(e) => {
+                tracing::warn!(last, "replication follower: {e}; retrying");
+                std::thread::sleep(Duration::from_millis(200));
+            }
         }
     }
 }
@@ -129,9 +136,14 @@ fn start_of(
         stats.stream_seq.store(tail.stream_seq, Ordering::Release);
         stats.primary_seq.store(tail.journal_seq, Ordering::Release);
         if tail.journal_seq > last {
-            return match link.find(last + 1)? {
-                Some(s) => Ok(Some(s)),
-                None => Err(format!(
+            return match link.find(last + 1) {
+                Err(e) => {
+                    tracing::warn!("replication follower: {e}; retrying");
+                    std::thread::sleep(Duration::from_millis(200));
+                    continue;
+                }
+                Ok(Some(s)) => Ok(Some(s)),
+                Ok(None) => Err(format!(
                     "the stream does not hold record {} (it ends at {}): this journal is not of that stream",
                     last + 1,
                     tail.journal_seq
@@ -153,12 +165,11 @@ fn consume(
     stop: &AtomicBool,
 ) -> Result<Consumed, String> {
     link.block_on(async {
-        let mut stream = link
-            .js()
-            .get_stream(link.stream_name())
-            .await
-            .map_err(|e| format!("stream: {e}"))?;
-        let consumer = stream
+        let mut stream = match link.js().get_stream(link.stream_name()).await {
+            Ok(s) => s,
+            Err(e) => return Ok(Consumed::Unreachable(format!("stream: {e}"))),
+        };
+        let consumer = match stream
             .create_consumer(pull::OrderedConfig {
                 deliver_policy: DeliverPolicy::ByStartSequence {
                     start_sequence: start,
@@ -166,11 +177,14 @@ fn consume(
                 ..Default::default()
             })
             .await
-            .map_err(|e| format!("ordered consumer: {e}"))?;
-        let mut messages = consumer
-            .messages()
-            .await
-            .map_err(|e| format!("ordered consumer: {e}"))?;
+        {
+            Ok(c) => c,
+            Err(e) => return Ok(Consumed::Unreachable(format!("ordered consumer: {e}"))),
+        };
+        let mut messages = match consumer.messages().await {
+            Ok(m) => m,
+            Err(e) => return Ok(Consumed::Unreachable(format!("ordered consumer: {e}"))),
+        };
         // Stream sequence of the last message seen, and since when none came.
         let mut seen = start.saturating_sub(1);
         let mut quiet_since = Instant::now();
