@@ -205,7 +205,7 @@ impl Detached {
 }
 
 enum Mode {
-    Inline(Publisher),
+    Inline(Box<Publisher>),
     Detached(Detached),
 }
 
@@ -228,7 +228,7 @@ impl Replicator {
         p.lead(tail, epoch);
         stats.passed_seq.store(tail.journal_seq, Ordering::Release);
         Replicator {
-            mode: Mode::Inline(p),
+            mode: Mode::Inline(Box::new(p)),
             handover: None,
             stats,
         }
@@ -251,7 +251,7 @@ impl Replicator {
             stats,
         } = self;
         let mode = match (ack, mode) {
-            (Ack::Local, Mode::Inline(p)) => Mode::Detached(Detached::spawn(p)),
+            (Ack::Local, Mode::Inline(p)) => Mode::Detached(Detached::spawn(*p)),
             (_, m) => m,
         };
         Replicator {
