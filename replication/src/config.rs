@@ -90,11 +90,6 @@ impl ReplicationConfig {
         if !(1..=5).contains(&self.replicas) {
             return Err(format!("replication.replicas {}: 1 to 5", self.replicas));
         }
-        if self.ack == Ack::Local {
-            return Err(
-                "replication.ack = \"local\" is not supported yet: outputs always wait for the stream (\"replicated\")".into(),
-            );
-        }
         if self.lease_ms < 200 {
             return Err(format!(
                 "replication.lease_ms {}: at least 200",

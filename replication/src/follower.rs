@@ -3,7 +3,9 @@
 //! standby's pipeline (which journals and applies it like any input).
 //!
 //! What holds: records come out contiguous from `from_seq + 1`, each
-//! exactly once; a gap, a message that does not decode, or a stream that
+//! exactly once, also across a consumer made again after it stalled (a
+//! NATS node lost: no message for a while though the stream holds more);
+//! a gap, a message that does not decode, or a stream that
 //! does not hold `from_seq + 1` (while holding more) stops the follower
 //! with the reason. It runs on its own thread with its own runtime and
 //! blocks only there (on the stream, or on a full hand-over channel).
@@ -19,7 +21,7 @@ use engine::Command;
 use futures_util::StreamExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub struct Follower {
     stop: Arc<AtomicBool>,
@@ -72,6 +74,18 @@ impl Drop for Follower {
     }
 }
 
+/// No message for this long while the stream holds more: the consumer is
+/// made again (an ordered consumer whose NATS node died can stall silently).
+const STALL: Duration = Duration::from_secs(2);
+
+enum Consumed {
+    Stopped,
+    Stalled,
+    /// The stream or its consumer could not be reached (a node lost, a
+    /// leader being elected): try again.
+    Unreachable(String),
+}
+
 fn follow(
     cfg: &ReplicationConfig,
     from_seq: u64,
@@ -81,10 +95,35 @@ fn follow(
 ) -> Result<u64, String> {
     let link = Link::connect(cfg)?;
     let mut last = from_seq;
-    // Where to start: the message holding `last + 1`, once the stream has it.
-    let start = loop {
-        if stop.load(Ordering::Acquire) {
+    loop {
+        let Some(start) = start_of(&link, last, stats, stop)? else {
             return Ok(last);
+        };
+        match consume(&link, start, &mut last, tx, stats, stop)? {
+            Consumed::Stopped => return Ok(last),
+            Consumed::Stalled => tracing::warn!(
+                last,
+                "replication follower: no message for {STALL:?} while the stream holds more; subscribing again"
+            ),
+            Consumed::Unreachable(e) => {
+                tracing::warn!(last, "replication follower: {e}; retrying");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    }
+}
+
+/// The stream sequence of the message holding `last + 1`, once the stream
+/// has it; `None` when told to stop first.
+fn start_of(
+    link: &Link,
+    last: u64,
+    stats: &Stats,
+    stop: &AtomicBool,
+) -> Result<Option<u64>, String> {
+    loop {
+        if stop.load(Ordering::Acquire) {
+            return Ok(None);
         }
         let tail = match link.tail() {
             Ok(t) => t,
@@ -97,26 +136,40 @@ fn follow(
         stats.stream_seq.store(tail.stream_seq, Ordering::Release);
         stats.primary_seq.store(tail.journal_seq, Ordering::Release);
         if tail.journal_seq > last {
-            match link.find(last + 1)? {
-                Some(s) => break s,
-                None => {
-                    return Err(format!(
-                        "the stream does not hold record {} (it ends at {}): this journal is not of that stream",
-                        last + 1,
-                        tail.journal_seq
-                    ))
+            return match link.find(last + 1) {
+                Err(e) => {
+                    tracing::warn!("replication follower: {e}; retrying");
+                    std::thread::sleep(Duration::from_millis(200));
+                    continue;
                 }
-            }
+                Ok(Some(s)) => Ok(Some(s)),
+                Ok(None) => Err(format!(
+                    "the stream does not hold record {} (it ends at {}): this journal is not of that stream",
+                    last + 1,
+                    tail.journal_seq
+                )),
+            };
         }
         std::thread::sleep(Duration::from_millis(20));
-    };
+    }
+}
+
+/// Hands over the records from stream sequence `start` on until told to
+/// stop, or until the consumer stalls.
+fn consume(
+    link: &Link,
+    start: u64,
+    last: &mut u64,
+    tx: &Sender<Command>,
+    stats: &Stats,
+    stop: &AtomicBool,
+) -> Result<Consumed, String> {
     link.block_on(async {
-        let stream = link
-            .js()
-            .get_stream(link.stream_name())
-            .await
-            .map_err(|e| format!("stream: {e}"))?;
-        let consumer = stream
+        let mut stream = match link.js().get_stream(link.stream_name()).await {
+            Ok(s) => s,
+            Err(e) => return Ok(Consumed::Unreachable(format!("stream: {e}"))),
+        };
+        let consumer = match stream
             .create_consumer(pull::OrderedConfig {
                 deliver_policy: DeliverPolicy::ByStartSequence {
                     start_sequence: start,
@@ -124,22 +177,42 @@ fn follow(
                 ..Default::default()
             })
             .await
-            .map_err(|e| format!("ordered consumer: {e}"))?;
-        let mut messages = consumer
-            .messages()
-            .await
-            .map_err(|e| format!("ordered consumer: {e}"))?;
+        {
+            Ok(c) => c,
+            Err(e) => return Ok(Consumed::Unreachable(format!("ordered consumer: {e}"))),
+        };
+        let mut messages = match consumer.messages().await {
+            Ok(m) => m,
+            Err(e) => return Ok(Consumed::Unreachable(format!("ordered consumer: {e}"))),
+        };
+        // Stream sequence of the last message seen, and since when none came.
+        let mut seen = start.saturating_sub(1);
+        let mut quiet_since = Instant::now();
         while !stop.load(Ordering::Acquire) {
             let next = tokio::time::timeout(Duration::from_millis(100), messages.next()).await;
             let msg = match next {
-                Err(_) | Ok(None) => continue,
+                Ok(None) => return Ok(Consumed::Stalled),
+                Ok(Some(Ok(m))) => Some(m),
                 Ok(Some(Err(e))) => {
                     tracing::warn!("replication follower: {e}");
-                    continue;
+                    None
                 }
-                Ok(Some(Ok(m))) => m,
+                Err(_) => None,
             };
+            let Some(msg) = msg else {
+                if quiet_since.elapsed() >= STALL {
+                    quiet_since = Instant::now();
+                    if let Ok(info) = stream.info().await {
+                        if info.state.last_sequence > seen {
+                            return Ok(Consumed::Stalled);
+                        }
+                    }
+                }
+                continue;
+            };
+            quiet_since = Instant::now();
             if let Ok(info) = msg.info() {
+                seen = seen.max(info.stream_sequence);
                 stats
                     .stream_seq
                     .fetch_max(info.stream_sequence, Ordering::AcqRel);
@@ -147,20 +220,20 @@ fn follow(
             let records = journal::frames::decode(&msg.payload)
                 .map_err(|e| format!("stream message after record {last}: {e}"))?;
             for r in records {
-                if r.seq <= last {
+                if r.seq <= *last {
                     continue;
                 }
-                if r.seq != last + 1 {
+                if r.seq != *last + 1 {
                     return Err(format!("gap in the stream: record {} after {last}", r.seq));
                 }
                 if tx.send(r.command).is_err() {
-                    return Ok(last);
+                    return Ok(Consumed::Stopped);
                 }
-                last = r.seq;
-                stats.replicated_seq.store(last, Ordering::Release);
-                stats.primary_seq.fetch_max(last, Ordering::AcqRel);
+                *last = r.seq;
+                stats.replicated_seq.store(*last, Ordering::Release);
+                stats.primary_seq.fetch_max(*last, Ordering::AcqRel);
             }
         }
-        Ok(last)
+        Ok(Consumed::Stopped)
     })
 }

@@ -3,8 +3,10 @@
 //!
 //! What holds:
 //! - The primary's [`replicator`] is the pipeline's gate: every journaled
-//!   batch is stored in the stream (replicas 3) before the business logic
-//!   applies it, so no output leaves for an input the stream lacks.
+//!   batch is stored in the stream (replicas 3), in journal order. With
+//!   `ack = "replicated"` that happens before the business logic applies
+//!   it, so no output leaves for an input the stream lacks; with
+//!   `ack = "local"` the batch is applied at once and published just after.
 //! - The standby's [`follower`] tails the stream and hands the records, in
 //!   order and exactly once, to its own pipeline, which journals them with
 //!   the same seq and bytes and applies them: the same state hash at every
@@ -29,7 +31,7 @@ pub use follower::Follower;
 pub use lease::{Leader, Lease, LeaseError};
 pub use link::{Link, PublishFail, Tail};
 pub use node::{Node, NodeConfig, NodeView, State};
-pub use replicator::{Handover, Replicator};
+pub use replicator::{Handover, Replicator, LOCAL_BACKLOG};
 
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Mutex;
@@ -39,6 +41,9 @@ use std::sync::Mutex;
 pub struct Stats {
     /// Last journal seq the stream acknowledged (primary) or handed over (standby).
     pub replicated_seq: AtomicU64,
+    /// Last journal seq the primary's gate let the business logic apply:
+    /// beyond `replicated_seq` only with `ack = "local"`.
+    pub passed_seq: AtomicU64,
     /// Stream sequence of the last message written or seen.
     pub stream_seq: AtomicU64,
     /// Last journal seq the stream holds, as the standby last saw it.
@@ -53,4 +58,15 @@ pub struct Stats {
     pub closing: AtomicBool,
     pub ack_latency: pipeline::metrics::Histogram,
     pub last_error: Mutex<Option<String>>,
+}
+
+impl Stats {
+    /// Inputs the primary applied (and may have reported) that the stream
+    /// has not acknowledged yet: 0 with `ack = "replicated"`.
+    pub fn unreplicated(&self) -> u64 {
+        use std::sync::atomic::Ordering::Acquire;
+        self.passed_seq
+            .load(Acquire)
+            .saturating_sub(self.replicated_seq.load(Acquire))
+    }
 }

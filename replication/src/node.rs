@@ -53,7 +53,8 @@ impl State {
     }
 }
 
-/// What the gateway sees of the node.
+/// What the gateway sees of the node (a default one: following, epoch 0).
+#[derive(Default)]
 pub struct NodeView {
     state: AtomicU8,
     epoch: AtomicU64,
@@ -275,6 +276,16 @@ impl Run {
                 }
                 State::Leading => {
                     if !self.shared.intake.load(Ordering::Acquire) {
+                        self.view.set(State::Stopped);
+                        continue;
+                    }
+                    // With `ack = "local"` the replicator learns it was
+                    // fenced on a thread of its own, maybe with no batch
+                    // coming after: stop intake here as well.
+                    if self.stats.fenced.load(Ordering::Acquire) {
+                        self.shared.stop_intake(
+                            "replication fenced: another primary writes to the stream; intake stopped",
+                        );
                         self.view.set(State::Stopped);
                         continue;
                     }

@@ -169,9 +169,10 @@ fn run(args: Args) -> Result<(), String> {
         journal::recovery::open_and_recover(jc.clone(), EngineLimits::default())
             .map_err(|e| format!("recovery: {e}"))?;
     // A replicated node keeps no record the stream does not have: what a
-    // primary journaled but never got into the stream (its outputs never
-    // left) is cut before the node follows the stream, also when the
-    // stream has since moved past it with another primary's records.
+    // primary journaled but never got into the stream is cut before the
+    // node follows the stream, also when the stream has since moved past it
+    // with another primary's records (its outputs never left with `ack =
+    // "replicated"`; with `ack = "local"` they may have: that is its risk).
     let repl_link = match &cfg.replication {
         Some(r) => {
             let link = replication::Link::connect(r)?;
@@ -295,7 +296,8 @@ fn run(args: Args) -> Result<(), String> {
         (Some(r), Some(link)) => {
             let stats = Arc::new(replication::Stats::default());
             let handover = Arc::new(replication::Handover::default());
-            let gate = replication::Replicator::following(link, handover.clone(), stats.clone());
+            let gate = replication::Replicator::following(link, handover.clone(), stats.clone())
+                .with_ack(r.ack);
             let node = replication::Node::start(
                 replication::NodeConfig {
                     repl: r.clone(),

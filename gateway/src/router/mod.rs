@@ -28,6 +28,7 @@
 mod dropcopy;
 mod feed;
 mod history;
+mod replication_metrics;
 mod rest;
 
 use crate::http;

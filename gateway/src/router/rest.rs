@@ -158,6 +158,9 @@ impl Router {
                 if let Some(h) = &self.history {
                     h.render_metrics(&mut body);
                 }
+                if let Some((view, st)) = &self.replication {
+                    super::replication_metrics::render(view, st, applied_seq, &mut body);
+                }
                 return respond(self, 200, "text/plain; version=0.0.4", &body);
             }
             ("GET", "/api/v1/symbols") => {

@@ -9,6 +9,7 @@
 
 #![allow(dead_code)]
 
+pub mod replication;
 pub mod scenario;
 
 use serde_json::{json, Value};
@@ -110,6 +111,26 @@ impl Server {
     /// did not exit in time (it is then killed).
     pub fn terminate(&mut self, wait: Duration) -> Option<ExitStatus> {
         self.process.terminate(wait)
+    }
+
+    /// `kill -STOP`: the process stays, frozen, with its sockets open.
+    pub fn pause(&self) {
+        self.signal("STOP");
+    }
+
+    /// `kill -CONT` after [`Server::pause`].
+    pub fn resume(&self) {
+        self.signal("CONT");
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = std::process::Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.pid().to_string())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "kill -{sig} {}", self.pid());
     }
 
     /// Is the process still running?
