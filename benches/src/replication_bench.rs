@@ -196,7 +196,7 @@ fn answer(c: &mut Client, id: u64) -> Result<Answer, String> {
                 Answer::Rejected(format!("{:?}: {:?}", e.exec_type, e.reason))
             }
             ReplyBody::Reject { reason, .. } => Answer::Rejected(format!("{reason:?}")),
-            ReplyBody::Error { code, message } => Answer::Refused(code, message),
+            ReplyBody::Error { code, message, .. } => Answer::Refused(code, message),
             _ => continue,
         });
     }
@@ -500,7 +500,7 @@ fn sustained_run(o: &Options, tcp: SocketAddr, keys: &[String]) -> Result<Sustai
                             ReplyBody::Execution(e) if e.exec_type == engine::ExecType::Rejected => {
                                 return Err(format!("client {k}: place rejected: {:?}", e.reason))
                             }
-                            ReplyBody::Error { code, message } => {
+                            ReplyBody::Error { code, message, .. } => {
                                 return Err(format!("client {k}: {}: {message}", code.as_str()))
                             }
                             _ => {}
