@@ -211,9 +211,16 @@ impl Link {
             // The stream already had a message with this id: ours, from a
             // retry whose first ack was lost, or another writer's batch
             // with the same first seq (a new primary): only the first is
-            // stored.
+            // stored. Ours only if it is ours to the epoch: a new primary
+            // may have written the very same records (the same commands at
+            // the same seqs), and an old primary that took that for its own
+            // would write on after it under its old epoch.
             Ok(ack) if ack.duplicate => match self.get(ack.sequence) {
-                Ok(Some(b)) if b.payload == payload && b.last_seq == last_seq => Ok(ack.sequence),
+                Ok(Some(b))
+                    if b.payload == payload && b.last_seq == last_seq && b.epoch == epoch =>
+                {
+                    Ok(ack.sequence)
+                }
                 Ok(_) => Err(PublishFail::Fenced(format!(
                     "batch {first_seq}..={last_seq}: the stream holds another writer's batch {first_seq}"
                 ))),

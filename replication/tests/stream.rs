@@ -324,13 +324,11 @@ fn with_ack_local_batches_are_applied_at_once_and_still_published_in_order() {
     assert_eq!(state_hash(a.path()), state_hash(b.path()), "the same state");
 }
 
-// Ignored for now: against nats-server 2.15.1 the old primary's next
-// publish (expected last sequence and message id both stale) is
-// sometimes stored after the other writer's message instead of refused,
-// in this test and in `a_second_writer_is_fenced_...` alike, when the
-// whole file runs. Run it with `--ignored`.
+// The other writer here stores the very records the old primary is about
+// to send (the same commands at the same seqs): the old primary's batch,
+// when it holds just that record, is a byte-identical duplicate, which
+// must still fence it (another epoch's), or it would write on after it.
 #[test]
-#[ignore = "intermittent: nats-server 2.15 sometimes stores a publish with a stale expected last sequence"]
 fn with_ack_local_a_fenced_primary_stops_and_never_writes_after_the_new_writer() {
     let Some(urls) =
         urls("with_ack_local_a_fenced_primary_stops_and_never_writes_after_the_new_writer")
