@@ -8,52 +8,15 @@
 
 mod e2e;
 
+use e2e::replication::{healthz, nats_urls as nats, wait_role};
 use e2e::{limit, Server};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 const LEASE_MS: u64 = 1_000;
 
-fn nats(test: &str) -> Option<String> {
-    match std::env::var("RINGEX_TEST_NATS_URLS") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "NOTICE: skipping `{test}`: RINGEX_TEST_NATS_URLS is not set (scripts/nats.sh starts a 3-node cluster)"
-            );
-            None
-        }
-    }
-}
-
 fn section(urls: &str, node: &str, stream: &str) -> String {
-    let servers: Vec<String> = urls.split(',').map(|u| format!("{u:?}")).collect();
-    format!(
-        "[replication]\nservers = [{}]\nnode_id = \"{node}\"\nstream = \"{stream}\"\nlease_ms = {LEASE_MS}\n",
-        servers.join(", ")
-    )
-}
-
-fn healthz(srv: &Server) -> Value {
-    srv.get("/healthz", None).json()
-}
-
-fn wait_role(srv: &Server, role: &str, within: Duration) -> Duration {
-    let t0 = Instant::now();
-    loop {
-        let h = healthz(srv);
-        if h["role"] == role {
-            return t0.elapsed();
-        }
-        assert!(
-            t0.elapsed() < within,
-            "not {role} within {within:?}: {h}\n{}",
-            srv.log_tail()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    e2e::replication::section(urls, node, stream, LEASE_MS, "")
 }
 
 fn open_orders(srv: &Server, user: u64) -> Vec<u64> {
