@@ -21,6 +21,7 @@
 
 mod e2e;
 
+use e2e::replication::{healthz, nats_urls as nats};
 use e2e::Server;
 use engine::{ExecType, Fixed, Name, OrderStatus, Reason, Side};
 use replay::rng::SplitMix64;
@@ -43,46 +44,12 @@ const CLIENTS: u64 = 4;
 /// every wait ends as soon as its condition holds).
 const WAIT: Duration = Duration::from_secs(20);
 
-fn nats(test: &str) -> Option<String> {
-    match std::env::var("RINGEX_TEST_NATS_URLS") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "NOTICE: skipping `{test}`: RINGEX_TEST_NATS_URLS is not set (scripts/nats.sh starts a 3-node cluster)"
-            );
-            None
-        }
-    }
-}
-
 fn section(urls: &str, node: &str, stream: &str) -> String {
-    let servers: Vec<String> = urls.split(',').map(|u| format!("{u:?}")).collect();
-    format!(
-        "[replication]\nservers = [{}]\nnode_id = \"{node}\"\nstream = \"{stream}\"\nlease_ms = {LEASE_MS}\n",
-        servers.join(", ")
-    )
-}
-
-fn healthz(srv: &Server) -> Value {
-    srv.get("/healthz", None).json()
+    e2e::replication::section(urls, node, stream, LEASE_MS, "")
 }
 
 fn wait_role(srv: &Server, role: &str) -> Duration {
-    let t0 = Instant::now();
-    loop {
-        let h = healthz(srv);
-        if h["role"] == role {
-            return t0.elapsed();
-        }
-        assert!(
-            t0.elapsed() < WAIT,
-            "not {role} within {WAIT:?}: {h}\n{}",
-            srv.log_tail()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    e2e::replication::wait_role(srv, role, WAIT)
 }
 
 fn seq(srv: &Server) -> u64 {
